@@ -1,0 +1,223 @@
+"""Two planners, one contract: given the state, return an ``AIMessage`` — with ``tool_calls`` to run tools,
+or without them when the turn is done.
+
+* :class:`LLMPlanner` plans by tool calling on any OpenAI-compatible model.
+* :class:`RulesPlanner` is deterministic: intent rules pick a pipeline, and the pipeline's next stage is
+  derived from the tool results already in this turn. It emits the same ``tool_calls``, so the rest of the
+  graph does not know which planner ran.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolMessage
+from sqlmodel import col, select
+
+from agent.context import Context, Planner
+from agent.db import session_scope
+from agent.memory import system_prompt
+from agent.models import Draft
+
+log = logging.getLogger(__name__)
+
+HISTORY_MESSAGES = 40  # messages of history the LLM planner sees
+
+
+class Intent(StrEnum):
+    CAPTION = "caption"
+    HASHTAGS = "hashtags"
+    REMEMBER = "remember"
+    RECALL = "recall"
+    APPROVE = "approve"
+    HELP = "help"
+
+
+_REMEMBER = re.compile(
+    r"^\s*(?:please\s+)?(?:remember|note|keep in mind|don'?t forget|memori[sz]e)\s*(?:that|:)?\s*(?P<fact>.+)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_STANDING_RULE = re.compile(
+    r"^\s*(?:from now on|going forward|always|never|we never|we always)\b", re.IGNORECASE
+)
+_RECALL = re.compile(
+    r"\b(what do you (?:remember|know)|what have i told you|recall|list (?:my |the )?memories|"
+    r"show (?:me )?(?:my |the )?memories|what are (?:my|our) rules)\b(?P<rest>.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_APPROVE = re.compile(r"^\s*(?:please\s+)?(?:approve|sign off|ok to post|greenlight)\b", re.IGNORECASE)
+_DRAFT_NUMBER = re.compile(r"#\s*(\d+)|\bdraft\s+(\d+)\b|\b(\d+)\s*$")
+_HASHTAGS_ONLY = re.compile(r"\bhashtags?\b", re.IGNORECASE)
+_WRITE_WORDS = re.compile(
+    r"\b(caption|post|tweet|thread|write|draft|announce|launch|introduc|promot|copy|reel|story|share)\w*",
+    re.IGNORECASE,
+)
+_HELP = re.compile(r"^\s*(help|\?|hi|hello|hey|what can you do\??|menu|start)\s*[!.?]*\s*$", re.IGNORECASE)
+
+
+def classify(text: str) -> Intent:
+    """The user's intent from their words (rules, checked in order of specificity)."""
+    if _HELP.match(text) or not text.strip():
+        return Intent.HELP
+    if _REMEMBER.match(text) or _STANDING_RULE.match(text):
+        return Intent.REMEMBER
+    if _RECALL.search(text):
+        return Intent.RECALL
+    if _APPROVE.match(text):
+        return Intent.APPROVE
+    if _HASHTAGS_ONLY.search(text) and not re.search(r"\b(caption|post|tweet|thread|write)\b", text, re.I):
+        return Intent.HASHTAGS
+    if _WRITE_WORDS.search(text) or len(text.split()) >= 3:
+        return Intent.CAPTION
+    return Intent.HELP
+
+
+def turn_messages(messages: Sequence[AnyMessage]) -> tuple[HumanMessage | None, list[AnyMessage]]:
+    """The last human message and everything after it (this turn's plan steps and tool results)."""
+    for i in range(len(messages) - 1, -1, -1):
+        if isinstance(messages[i], HumanMessage):
+            msg = messages[i]
+            assert isinstance(msg, HumanMessage)
+            return msg, list(messages[i + 1 :])
+    return None, []
+
+
+def message_text(message: AnyMessage | None) -> str:
+    if message is None:
+        return ""
+    content = message.content
+    if isinstance(content, str):
+        return content
+    return " ".join(part.get("text", "") for part in content if isinstance(part, dict))
+
+
+def _call(name: str, **args: Any) -> dict[str, Any]:
+    return {"name": name, "args": args, "id": f"call_{uuid.uuid4().hex[:16]}", "type": "tool_call"}
+
+
+def tool_results(turn: Sequence[AnyMessage], name: str | None = None) -> list[ToolMessage]:
+    return [m for m in turn if isinstance(m, ToolMessage) and (name is None or m.name == name)]
+
+
+def artifacts(turn: Sequence[AnyMessage], kind: str) -> list[dict[str, Any]]:
+    out = []
+    for m in tool_results(turn):
+        art = getattr(m, "artifact", None)
+        if isinstance(art, dict) and art.get("type") == kind:
+            out.append(art)
+    return out
+
+
+@dataclass
+class RulesPlanner:
+    name: str = "rules"
+
+    async def plan(self, state: dict[str, Any], ctx: Context) -> AIMessage:
+        human, turn = turn_messages(state.get("messages", []))
+        text = message_text(human).strip()
+        platforms = list(state.get("platforms") or ctx.platforms or ["instagram"])
+        intent = classify(text)
+        calls = self._next_calls(intent, text, platforms, turn, ctx)
+        return AIMessage(
+            content="", tool_calls=calls, response_metadata={"planner": self.name, "intent": intent.value}
+        )
+
+    def _next_calls(
+        self, intent: Intent, text: str, platforms: list[str], turn: list[AnyMessage], ctx: Context
+    ) -> list[dict[str, Any]]:
+        ran = {m.name for m in tool_results(turn)}
+        if intent is Intent.CAPTION:
+            if "write_caption" not in ran:
+                return [_call("write_caption", brief=text, platform=p) for p in platforms]
+            if "suggest_hashtags" not in ran:
+                drafts = artifacts(turn, "draft")
+                return [_call("suggest_hashtags", draft_id=d["id"]) for d in drafts]
+            return []
+        if intent is Intent.HASHTAGS and not ran:
+            from tools.briefs import extract_subject
+
+            subject = extract_subject(text)
+            return [_call("suggest_hashtags", text=subject, platform=p) for p in platforms]
+        if intent is Intent.REMEMBER and not ran:
+            match = _REMEMBER.match(text)
+            fact = match.group("fact") if match else text
+            return [_call("remember", fact=fact.strip().rstrip("."))]
+        if intent is Intent.RECALL and not ran:
+            match = _RECALL.search(text)
+            rest = (match.group("rest") if match else "").strip(" ?.")
+            rest = re.sub(r"^(about|on|regarding)\s+", "", rest, flags=re.I)
+            return [_call("recall", query=rest)]
+        if intent is Intent.APPROVE and not ran:
+            draft_id = self._draft_to_approve(text, ctx)
+            return [_call("approve_draft", draft_id=draft_id)] if draft_id else []
+        return []
+
+    @staticmethod
+    def _draft_to_approve(text: str, ctx: Context) -> int | None:
+        match = _DRAFT_NUMBER.search(text)
+        if match:
+            return int(next(g for g in match.groups() if g))
+        with session_scope(ctx.services.engine) as session:  # "approve it": the thread's latest draft
+            query = (
+                select(Draft.id)
+                .where(Draft.user_id == ctx.user_id, Draft.thread_id == ctx.thread_id)
+                .order_by(col(Draft.id).desc())
+                .limit(1)
+            )
+            return session.exec(query).first()
+
+
+@dataclass
+class LLMPlanner:
+    model: Any  # BaseChatModel
+    fallback: RulesPlanner
+    name: str = "llm"
+
+    async def plan(self, state: dict[str, Any], ctx: Context) -> AIMessage:
+        from tools import TOOLS
+
+        platforms = list(state.get("platforms") or ctx.platforms or ["instagram"])
+        with session_scope(ctx.services.engine) as session:
+            system = system_prompt(session, user_id=ctx.user_id, platforms=platforms)
+        history = _bounded_history(state.get("messages", []), HISTORY_MESSAGES)
+        try:
+            answer = await self.model.bind_tools(TOOLS).ainvoke([SystemMessage(system), *history])
+        except Exception as exc:
+            log.warning("LLM planner failed (%s); using the rules planner for this step", exc)
+            message = await self.fallback.plan(state, ctx)
+            message.response_metadata["fallback_reason"] = f"{type(exc).__name__}: {str(exc)[:200]}"
+            return message
+        if not isinstance(answer, AIMessage):
+            answer = AIMessage(content=str(getattr(answer, "content", answer)))
+        answer.response_metadata = {**(answer.response_metadata or {}), "planner": self.name}
+        return answer
+
+
+def _bounded_history(messages: Sequence[AnyMessage], limit: int) -> list[AnyMessage]:
+    """The last ``limit`` messages as a valid chat history for an OpenAI-style API: no tool result whose
+    call was cut off, and no tool call left without its result (a turn that crashed mid-tool)."""
+    window = list(messages[-limit:])
+    while window and isinstance(window[0], ToolMessage):
+        window.pop(0)
+    answered = {m.tool_call_id for m in window if isinstance(m, ToolMessage)}
+    clean: list[AnyMessage] = []
+    for m in window:
+        if isinstance(m, AIMessage) and m.tool_calls and not all(c["id"] in answered for c in m.tool_calls):
+            if message_text(m).strip():
+                clean.append(AIMessage(content=m.content, id=m.id))
+            continue
+        clean.append(m)
+    return clean
+
+
+def make_planner(name: str, chat_model: Any) -> Planner:
+    rules = RulesPlanner()
+    if name == "llm" and chat_model is not None:
+        return LLMPlanner(model=chat_model, fallback=rules)
+    return rules

@@ -1,0 +1,368 @@
+"""Repository functions: keyword-only, and every query of user data is scoped to its ``user_id``.
+
+A row that exists but belongs to someone else is reported exactly like a missing row (:class:`NotFound`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from agent.errors import InputError, NotFound
+from agent.models import (
+    Approval,
+    BrandProfile,
+    ChannelIdentity,
+    Draft,
+    DraftStatus,
+    EmojiPolicy,
+    Memory,
+    PlatformAccount,
+    User,
+)
+from agent.security import CredentialBox, hash_password, verify_password
+
+MAX_MEMORY_CHARS = 2000
+MAX_MEMORIES_PER_USER = 500
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def normalize_email(email: str) -> str:
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 320 or email.startswith("@") or email.endswith("@"):
+        raise InputError(f"{email!r} is not an e-mail address.")
+    return email
+
+
+# -- users -------------------------------------------------------------------------------------------
+
+
+def create_user(session: Session, *, email: str, password: str | None = None, display_name: str = "") -> User:
+    email = normalize_email(email)
+    if session.exec(select(User).where(User.email == email)).first() is not None:
+        raise InputError(f"A user {email} already exists.")
+    user = User(
+        email=email,
+        display_name=display_name or email.split("@")[0],
+        password_hash=hash_password(password) if password else None,
+    )
+    session.add(user)
+    session.flush()
+    session.add(BrandProfile(user_id=user.id))
+    session.add(ChannelIdentity(user_id=user.id, channel="web", external_id=email))
+    session.flush()
+    return user
+
+
+def get_user(session: Session, *, user_id: str) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
+def find_user_by_email(session: Session, *, email: str) -> User | None:
+    return session.exec(select(User).where(User.email == normalize_email(email))).first()
+
+
+def count_users(session: Session) -> int:
+    return int(session.exec(select(sa.func.count()).select_from(User)).one())
+
+
+def set_password(session: Session, *, user_id: str, password: str) -> None:
+    user = get_user(session, user_id=user_id)
+    user.password_hash = hash_password(password)
+    session.add(user)
+
+
+def authenticate(session: Session, *, email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, else None (same cost either way)."""
+    try:
+        user = find_user_by_email(session, email=email)
+    except InputError:
+        user = None
+    ok = verify_password(password, user.password_hash if user else None)
+    if user is None or not ok or not user.is_active:
+        return None
+    return user
+
+
+def get_or_create_identity_user(
+    session: Session, *, channel: str, external_id: str, email: str | None = None
+) -> User:
+    """The user behind a channel identity; creates user and identity on first contact."""
+    ident = session.exec(
+        select(ChannelIdentity).where(
+            ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
+        )
+    ).first()
+    if ident is not None:
+        return get_user(session, user_id=ident.user_id)
+    user = find_user_by_email(session, email=email) if email else None
+    if user is None:
+        user = create_user(session, email=email or f"{channel}-{external_id}@studio.local".replace(":", "-"))
+    if channel != "web":
+        session.add(ChannelIdentity(user_id=user.id, channel=channel, external_id=external_id))
+        session.flush()
+    return user
+
+
+def link_identity(session: Session, *, user_id: str, channel: str, external_id: str) -> ChannelIdentity:
+    existing = session.exec(
+        select(ChannelIdentity).where(
+            ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
+        )
+    ).first()
+    if existing is not None:
+        existing.user_id = user_id
+        session.add(existing)
+        return existing
+    ident = ChannelIdentity(user_id=user_id, channel=channel, external_id=external_id)
+    session.add(ident)
+    session.flush()
+    return ident
+
+
+# -- brand profile -----------------------------------------------------------------------------------
+
+_PROFILE_FIELDS = {
+    "brand_name",
+    "tone",
+    "audience",
+    "language",
+    "timezone",
+    "default_platforms",
+    "emoji_policy",
+    "banned_words",
+    "example_posts",
+}
+
+
+def get_brand_profile(session: Session, *, user_id: str) -> BrandProfile:
+    profile = session.get(BrandProfile, user_id)
+    if profile is None:
+        get_user(session, user_id=user_id)
+        profile = BrandProfile(user_id=user_id)
+        session.add(profile)
+        session.flush()
+    return profile
+
+
+def update_brand_profile(session: Session, *, user_id: str, **changes: Any) -> BrandProfile:
+    unknown = set(changes) - _PROFILE_FIELDS
+    if unknown:
+        raise InputError(f"Unknown brand profile field(s): {', '.join(sorted(unknown))}.")
+    if "emoji_policy" in changes and changes["emoji_policy"] not in {p.value for p in EmojiPolicy}:
+        raise InputError("emoji_policy must be one of: none, light, free.")
+    if "timezone" in changes:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(changes["timezone"])
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InputError(f"Unknown timezone {changes['timezone']!r} (use e.g. Europe/Berlin).") from None
+    profile = get_brand_profile(session, user_id=user_id)
+    for key, value in changes.items():
+        setattr(profile, key, value)
+    profile.updated_at = _now()
+    session.add(profile)
+    session.flush()
+    return profile
+
+
+# -- memories ----------------------------------------------------------------------------------------
+
+
+def add_memory(
+    session: Session, *, user_id: str, content: str, kind: str = "fact", source: str = "user"
+) -> Memory:
+    content = " ".join(content.split())
+    if not content:
+        raise InputError("There is nothing to remember: the text is empty.")
+    if len(content) > MAX_MEMORY_CHARS:
+        raise InputError(f"A memory can hold at most {MAX_MEMORY_CHARS} characters (got {len(content)}).")
+    existing = session.exec(
+        select(Memory).where(Memory.user_id == user_id, sa.func.lower(Memory.content) == content.lower())
+    ).first()
+    if existing is not None:
+        return existing
+    count = session.exec(select(sa.func.count()).select_from(Memory).where(Memory.user_id == user_id)).one()
+    if int(count) >= MAX_MEMORIES_PER_USER:
+        raise InputError(f"You have {MAX_MEMORIES_PER_USER} memories, the most kept; delete some first.")
+    memory = Memory(user_id=user_id, content=content, kind=kind, source=source)
+    session.add(memory)
+    session.flush()
+    return memory
+
+
+def list_memories(
+    session: Session, *, user_id: str, kind: str | None = None, limit: int = 200
+) -> list[Memory]:
+    query = select(Memory).where(Memory.user_id == user_id)
+    if kind:
+        query = query.where(Memory.kind == kind)
+    return list(session.exec(query.order_by(col(Memory.created_at), col(Memory.id)).limit(limit)))
+
+
+def delete_memory(session: Session, *, user_id: str, memory_id: int) -> None:
+    memory = session.get(Memory, memory_id)
+    if memory is None or memory.user_id != user_id:
+        raise NotFound(f"No memory #{memory_id}.")
+    session.delete(memory)
+
+
+# -- drafts ------------------------------------------------------------------------------------------
+
+
+def create_draft(
+    session: Session,
+    *,
+    user_id: str,
+    platform: str,
+    text: str,
+    hashtags: Sequence[str] = (),
+    thread_id: str | None = None,
+    kind: str = "caption",
+    writer: str = "",
+    media: Sequence[int] = (),
+    variant_group: str | None = None,
+    score: float | None = None,
+    meta: dict[str, Any] | None = None,
+) -> Draft:
+    draft = Draft(
+        user_id=user_id,
+        platform=platform,
+        text=text,
+        hashtags=list(hashtags),
+        thread_id=thread_id,
+        kind=kind,
+        writer=writer,
+        media=list(media),
+        variant_group=variant_group,
+        score=score,
+        meta=meta or {},
+    )
+    session.add(draft)
+    session.flush()
+    return draft
+
+
+def get_draft(session: Session, *, user_id: str, draft_id: int) -> Draft:
+    draft = session.get(Draft, draft_id)
+    if draft is None or draft.user_id != user_id:
+        raise NotFound(f"No draft #{draft_id}.")
+    return draft
+
+
+def update_draft(session: Session, *, user_id: str, draft_id: int, **changes: Any) -> Draft:
+    allowed = {"text", "hashtags", "status", "score", "media", "meta", "writer"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise InputError(f"Cannot change draft field(s): {', '.join(sorted(unknown))}.")
+    if "status" in changes and changes["status"] not in {s.value for s in DraftStatus}:
+        raise InputError(f"Unknown draft status {changes['status']!r}.")
+    draft = get_draft(session, user_id=user_id, draft_id=draft_id)
+    for key, value in changes.items():
+        setattr(draft, key, list(value) if key in {"hashtags", "media"} else value)
+    draft.updated_at = _now()
+    session.add(draft)
+    session.flush()
+    return draft
+
+
+def list_drafts(
+    session: Session,
+    *,
+    user_id: str,
+    thread_id: str | None = None,
+    status: str | None = None,
+    limit: int = 100,
+) -> list[Draft]:
+    query = select(Draft).where(Draft.user_id == user_id)
+    if thread_id is not None:
+        query = query.where(Draft.thread_id == thread_id)
+    if status is not None:
+        query = query.where(Draft.status == status)
+    return list(session.exec(query.order_by(col(Draft.id).desc()).limit(limit)))
+
+
+# -- approvals ---------------------------------------------------------------------------------------
+
+
+def record_approval(
+    session: Session,
+    *,
+    user_id: str,
+    tool: str,
+    decision: str,
+    target: str = "",
+    thread_id: str | None = None,
+    note: str = "",
+) -> Approval:
+    if decision not in {"approved", "declined"}:
+        raise InputError("decision must be 'approved' or 'declined'.")
+    approval = Approval(
+        user_id=user_id, tool=tool, decision=decision, target=target, thread_id=thread_id, note=note[:1000]
+    )
+    session.add(approval)
+    session.flush()
+    return approval
+
+
+def list_approvals(session: Session, *, user_id: str, limit: int = 100) -> list[Approval]:
+    query = select(Approval).where(Approval.user_id == user_id).order_by(col(Approval.id).desc()).limit(limit)
+    return list(session.exec(query))
+
+
+# -- platform accounts -------------------------------------------------------------------------------
+
+
+def add_platform_account(
+    session: Session,
+    *,
+    user_id: str,
+    platform: str,
+    handle: str,
+    credentials: dict[str, Any],
+    box: CredentialBox,
+    base_url: str | None = None,
+) -> PlatformAccount:
+    account = PlatformAccount(
+        user_id=user_id,
+        platform=platform,
+        handle=handle,
+        base_url=base_url,
+        credentials_encrypted=box.encrypt(credentials),
+    )
+    session.add(account)
+    session.flush()
+    return account
+
+
+def get_platform_account(session: Session, *, user_id: str, account_id: int) -> PlatformAccount:
+    account = session.get(PlatformAccount, account_id)
+    if account is None or account.user_id != user_id:
+        raise NotFound(f"No account #{account_id}.")
+    return account
+
+
+def account_credentials(
+    session: Session, *, user_id: str, account_id: int, box: CredentialBox
+) -> dict[str, Any]:
+    return box.decrypt(
+        get_platform_account(session, user_id=user_id, account_id=account_id).credentials_encrypted
+    )
+
+
+def list_platform_accounts(session: Session, *, user_id: str) -> list[PlatformAccount]:
+    query = (
+        select(PlatformAccount).where(PlatformAccount.user_id == user_id).order_by(col(PlatformAccount.id))
+    )
+    return list(session.exec(query))

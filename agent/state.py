@@ -1,0 +1,14 @@
+"""The graph's state."""
+
+from __future__ import annotations
+
+from typing import Annotated, TypedDict
+
+from langchain_core.messages import AnyMessage
+from langgraph.graph.message import add_messages
+
+
+class StudioState(TypedDict, total=False):
+    messages: Annotated[list[AnyMessage], add_messages]
+    platforms: list[str]  # target platforms of the current turn, resolved by ingest
+    rejected: bool  # ingest refused the input; the reply says why

@@ -1,0 +1,40 @@
+"""Actions that need the user's approval. The graph interrupts before any tool named in SENSITIVE_TOOLS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.tools import tool
+from langgraph.prebuilt import ToolRuntime
+
+from agent import repo
+from agent.errors import StudioError
+from agent.models import DraftStatus
+from tools.common import user_session
+from tools.writing import draft_view
+
+
+@tool(response_format="content_and_artifact")
+def approve_draft(draft_id: int, runtime: ToolRuntime[Any], note: str = "") -> tuple[str, dict[str, Any]]:
+    """Mark a draft as approved for publishing. Only when the user asks to approve a specific draft.
+
+    The user confirms before this runs; it records the approval and changes nothing else.
+    """
+    with user_session(runtime) as (session, ctx):
+        try:
+            draft = repo.update_draft(
+                session, user_id=ctx.user_id, draft_id=draft_id, status=DraftStatus.APPROVED.value
+            )
+        except StudioError as exc:
+            return str(exc), {"type": "error", "message": str(exc)}
+        repo.record_approval(
+            session,
+            user_id=ctx.user_id,
+            tool="approve_draft",
+            decision="approved",
+            target=f"draft:{draft_id}",
+            thread_id=ctx.thread_id,
+            note=note,
+        )
+        view = draft_view(draft)
+    return f"Draft #{draft_id} is approved.", view

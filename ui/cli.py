@@ -1,0 +1,330 @@
+"""The ``studio`` command line (typer + rich). Thin: it builds settings and calls the studio runtime."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import sys
+import uuid
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.panel import Panel
+
+from agent import repo
+from agent.db import make_engine, session_scope
+from agent.errors import StudioError
+from agent.settings import Settings, load_settings
+
+app = typer.Typer(
+    help="Content Studio: ready-to-post social media content from your raw material.", no_args_is_help=True
+)
+user_app = typer.Typer(help="Manage studio users.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(db_app, name="db")
+
+console = Console()
+err = Console(stderr=True)
+
+DEFAULT_OWNER = "owner@studio.local"
+MAX_TEXT_FILE_BYTES = 1_000_000
+
+
+def _settings() -> Settings:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    try:
+        return load_settings()
+    except StudioError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+
+
+def _fail(exc: Exception) -> None:
+    err.print(f"[red]Error:[/red] {exc}")
+    raise typer.Exit(1)
+
+
+def _engine(settings: Settings) -> Any:
+    from agent.migrate import ensure_schema
+
+    settings.ensure_data_dir()
+    engine = make_engine(settings.sqlalchemy_url)
+    ensure_schema(engine)
+    return engine
+
+
+# -- run ---------------------------------------------------------------------------------------------
+
+
+@app.command()
+def run(
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default from STUDIO_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default from STUDIO_PORT, 8000).")] = None,
+) -> None:
+    """Start the web studio (Chainlit) on the embedded defaults."""
+    from ui.web import serve
+
+    settings = _settings()
+    engine = _engine(settings)
+    with session_scope(engine) as session:
+        first = repo.count_users(session) == 0
+        password = None
+        if first:
+            password = secrets.token_urlsafe(12)
+            repo.create_user(session, email=DEFAULT_OWNER, password=password, display_name="Owner")
+    url = f"http://{host or settings.host}:{port or settings.port}"
+    console.print(Panel.fit(f"Content Studio is starting on [bold]{url}[/bold]", title="studio"))
+    if password:
+        path = settings.data_dir / "initial-login.txt"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(f"email: {DEFAULT_OWNER}\npassword: {password}\n")
+        console.print(
+            f"Log in as [bold]{DEFAULT_OWNER}[/bold] with password [bold]{password}[/bold] "
+            f"(also saved in {path}; change it with `studio user passwd {DEFAULT_OWNER}`)."
+        )
+    else:
+        console.print("Log in with your studio e-mail and password (add users with `studio user add EMAIL`).")
+    engine.dispose()
+    serve(settings, host=host or settings.host, port=port or settings.port)
+
+
+# -- users -------------------------------------------------------------------------------------------
+
+
+def _read_password(password_stdin: bool, confirm: bool = True) -> tuple[str, bool]:
+    """(password, generated?)"""
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n"), False
+    if sys.stdin.isatty():
+        return typer.prompt("Password", hide_input=True, confirmation_prompt=confirm), False
+    return secrets.token_urlsafe(12), True
+
+
+@user_app.command("add")
+def user_add(
+    email: str,
+    name: Annotated[str, typer.Option(help="Display name.")] = "",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
+) -> None:
+    """Add a user who can log in to the web studio."""
+    settings = _settings()
+    password, generated = _read_password(password_stdin)
+    try:
+        with session_scope(_engine(settings)) as session:
+            user = repo.create_user(session, email=email, password=password, display_name=name)
+    except StudioError as exc:
+        _fail(exc)
+    console.print(f"Added {user.email}.")
+    if generated:
+        console.print(f"Generated password: [bold]{password}[/bold]")
+
+
+@user_app.command("passwd")
+def user_passwd(
+    email: str,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
+) -> None:
+    """Set a user's password."""
+    settings = _settings()
+    password, generated = _read_password(password_stdin)
+    try:
+        with session_scope(_engine(settings)) as session:
+            user = repo.find_user_by_email(session, email=email)
+            if user is None:
+                raise StudioError(f"No user {email}.")
+            repo.set_password(session, user_id=user.id, password=password)
+    except StudioError as exc:
+        _fail(exc)
+    console.print(
+        f"Password changed for {email}." + (f" New password: [bold]{password}[/bold]" if generated else "")
+    )
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """List users."""
+    from sqlmodel import select
+
+    from agent.models import User
+
+    with session_scope(_engine(_settings())) as session:
+        for user in session.exec(select(User).order_by(User.email)):
+            console.print(f"{user.email}\t{user.display_name}\t{'active' if user.is_active else 'disabled'}")
+
+
+# -- database ----------------------------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or upgrade the schema to the latest migration (and the conversation checkpointer's tables)."""
+    from agent.memory import open_checkpointer
+    from agent.migrate import current_revision, upgrade
+
+    settings = _settings()
+    settings.ensure_data_dir()
+    engine = make_engine(settings.sqlalchemy_url)
+    upgrade(engine)
+
+    async def _setup() -> None:
+        async with open_checkpointer(settings):
+            pass
+
+    asyncio.run(_setup())
+    console.print(
+        f"Database is at revision {current_revision(engine)} ({_redacted(settings.sqlalchemy_url)})."
+    )
+    engine.dispose()
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the schema revision of the database."""
+    from agent.migrate import current_revision
+
+    settings = _settings()
+    settings.ensure_data_dir()
+    console.print(str(current_revision(make_engine(settings.sqlalchemy_url))))
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+# -- ask ---------------------------------------------------------------------------------------------
+
+
+def _read_files(files: list[Path]) -> str:
+    """Text files only for now; images, audio and video arrive with the perception tools."""
+    parts = []
+    for path in files:
+        if not path.is_file():
+            raise StudioError(f"{path}: no such file.")
+        size = path.stat().st_size
+        if size == 0:
+            raise StudioError(f"{path}: the file is empty.")
+        if size > MAX_TEXT_FILE_BYTES:
+            raise StudioError(
+                f"{path}: {size:,} bytes; text files are limited to {MAX_TEXT_FILE_BYTES:,} bytes."
+            )
+        data = path.read_bytes()
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise StudioError(
+                f"{path}: not UTF-8 text. Images, audio and video are not supported by this version yet."
+            ) from None
+        if "\x00" in text:
+            raise StudioError(f"{path}: binary content; only text files are supported by this version.")
+        parts.append(text.strip())
+    return "\n\n".join(parts)
+
+
+@app.command()
+def ask(
+    request: Annotated[str | None, typer.Argument(help="What you want, in your words.")] = None,
+    file: Annotated[
+        list[Path] | None, typer.Option("--file", "-f", help="Material to use (repeatable).")
+    ] = None,
+    platform: Annotated[
+        list[str] | None, typer.Option("--platform", "-p", help="Target platform (repeatable).")
+    ] = None,
+    user: Annotated[str, typer.Option(help="Whose studio (e-mail); created on first use.")] = DEFAULT_OWNER,
+    thread: Annotated[str | None, typer.Option(help="Continue this conversation.")] = None,
+    approve: Annotated[
+        bool | None, typer.Option("--approve/--decline", help="Answer a pending approval.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """One agent turn from the terminal."""
+    settings = _settings()
+    try:
+        result = asyncio.run(
+            _ask(settings, request, file or [], platform or [], user, thread, approve, as_json)
+        )
+    except StudioError as exc:
+        if as_json:
+            print(json.dumps({"error": str(exc)}))
+            raise typer.Exit(1) from None
+        _fail(exc)
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        _print_result(result)
+
+
+async def _ask(
+    settings: Settings,
+    request: str | None,
+    files: list[Path],
+    platforms: list[str],
+    email: str,
+    thread: str | None,
+    approve: bool | None,
+    as_json: bool,
+) -> dict[str, Any]:
+    from agent.studio import Studio
+
+    text = request or ""
+    if files:
+        text = (text + "\n\n" + _read_files(files)).strip()
+    if not text and not (thread and approve is not None):
+        raise StudioError(
+            'Tell me what you want, e.g. studio ask "write an Instagram caption about our oat latte".'
+        )
+    async with Studio.open(settings) as studio:
+        with session_scope(studio.services.engine) as session:
+            owner = repo.get_or_create_identity_user(
+                session, channel="cli", external_id=repo.normalize_email(email), email=email
+            )
+            user_id = owner.id
+        thread_id = thread or f"cli-{uuid.uuid4().hex}"
+        if text:
+            result = await studio.run_turn(
+                user_id=user_id, thread_id=thread_id, text=text, platforms=platforms, channel="cli"
+            )
+        else:
+            result = await studio.result(thread_id=thread_id)
+        if result.approval:
+            decision = approve
+            if decision is None and not as_json and sys.stdin.isatty():
+                console.print(result.reply)
+                decision = typer.confirm("Approve?", default=False)
+            if decision is not None:
+                result = await studio.run_turn(
+                    user_id=user_id, thread_id=thread_id, resume={"approved": decision}, channel="cli"
+                )
+        return result.public()
+
+
+def _print_result(result: dict[str, Any]) -> None:
+    console.print(result["reply"])
+    if result.get("approval"):
+        console.print(
+            f"\n[yellow]Waiting for approval.[/yellow] Answer with: studio ask --thread {result['thread_id']} --approve"
+        )
+    backend = ", ".join(f"{k}: {v}" for k, v in result["backend"].items())
+    console.print(
+        f"\n[dim]tools: {', '.join(result['tools']) or '—'} · {backend} · thread {result['thread_id']}[/dim]"
+    )
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
