@@ -45,3 +45,4 @@ class Context:
     thread_id: str
     channel: str = "web"
     platforms: tuple[str, ...] = ()
+    memo: dict[str, Any] = field(default_factory=dict)  # per-turn cache (e.g. the system prompt)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from sqlmodel import Session
@@ -28,6 +28,9 @@ async def open_checkpointer(settings: Settings) -> AsyncIterator[BaseCheckpointS
         path = sqlite_path(url)
         async with AsyncSqliteSaver.from_conn_string(path) as saver:
             await saver.setup()
+            # WAL + NORMAL: a commit survives an app crash without an fsync per checkpoint write.
+            await saver.conn.execute("PRAGMA journal_mode=WAL")
+            await saver.conn.execute("PRAGMA synchronous=NORMAL")
             yield saver
     else:
         from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
@@ -45,7 +48,7 @@ def system_prompt(
     memories = [m.content for m in repo.list_memories(session, user_id=user_id)][-MAX_MEMORIES_IN_PROMPT:]
     try:
         tz = ZoneInfo(profile.timezone)
-    except Exception:
+    except (ZoneInfoNotFoundError, ValueError):  # a bad stored zone must not break the chat
         tz = ZoneInfo("UTC")
     today = (now or datetime.now(UTC)).astimezone(tz).strftime("%A %d %B %Y, %H:%M")
     return render("system", today=today, profile=profile, memories=memories, platforms=platforms)

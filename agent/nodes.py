@@ -106,7 +106,7 @@ def approve(state: StudioState, runtime: Runtime[Context]) -> Command[Literal["t
     return Command(goto="plan", update={"messages": declined})
 
 
-def respond(state: StudioState, runtime: Runtime[Context]) -> dict[str, Any]:
+async def respond(state: StudioState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Finish the turn. A model's own answer stands; the rules planner's empty answer is written here."""
     last = state["messages"][-1]
     if isinstance(last, AIMessage) and message_text(last).strip():

@@ -173,22 +173,29 @@ class RulesPlanner:
             return session.exec(query).first()
 
 
-@dataclass
 class LLMPlanner:
-    model: Any  # BaseChatModel
-    fallback: RulesPlanner
-    name: str = "llm"
+    """Plans by tool calling. The tool schemas are bound once; the system prompt is built once per turn."""
 
-    async def plan(self, state: dict[str, Any], ctx: Context) -> AIMessage:
+    name = "llm"
+
+    def __init__(self, model: Any, fallback: RulesPlanner) -> None:
         from tools import TOOLS
 
+        self.model = model
+        self.fallback = fallback
+        self._bound = model.bind_tools(TOOLS)
+
+    async def plan(self, state: dict[str, Any], ctx: Context) -> AIMessage:
         platforms = list(state.get("platforms") or ctx.platforms or ["instagram"])
-        with session_scope(ctx.services.engine) as session:
-            system = system_prompt(session, user_id=ctx.user_id, platforms=platforms)
+        system = ctx.memo.get("system_prompt")
+        if system is None:
+            with session_scope(ctx.services.engine) as session:
+                system = system_prompt(session, user_id=ctx.user_id, platforms=platforms)
+            ctx.memo["system_prompt"] = system
         history = _bounded_history(state.get("messages", []), HISTORY_MESSAGES)
         try:
-            answer = await self.model.bind_tools(TOOLS).ainvoke([SystemMessage(system), *history])
-        except Exception as exc:
+            answer = await self._bound.ainvoke([SystemMessage(system), *history])
+        except Exception as exc:  # noqa: BLE001 - the endpoint is down or broken: plan by rules this turn
             log.warning("LLM planner failed (%s); using the rules planner for this step", exc)
             message = await self.fallback.plan(state, ctx)
             message.response_metadata["fallback_reason"] = f"{type(exc).__name__}: {str(exc)[:200]}"

@@ -44,7 +44,11 @@ class Settings(BaseSettings):
     """Content Studio settings. Environment variables win over ``.env``; both use the ``STUDIO_`` prefix."""
 
     model_config = SettingsConfigDict(
-        env_prefix="STUDIO_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="STUDIO_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        env_ignore_empty=True,
     )
 
     data_dir: Path = Field(default=Path("data"), description="Where the database, uploads and secrets live.")

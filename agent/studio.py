@@ -148,35 +148,47 @@ class Studio:
             graph_input: Any = Command(resume=resume)
         else:
             graph_input = {"messages": [HumanMessage(content=text or "")]}
-        async for update in self.graph.astream(graph_input, config, context=ctx, stream_mode="updates"):
+        messages: list[Any] = []
+        pending: dict[str, Any] | None = None
+        # durability="exit": the turn's checkpoint is written once, when the run ends, is interrupted for
+        # approval, or fails — not after every step. A turn lasts seconds and every tool commits its own
+        # rows, so a crash mid-turn loses only that turn's chat history; it halves the agent's overhead.
+        async for mode, chunk in self.graph.astream(
+            graph_input, config, context=ctx, stream_mode=["updates", "values"], durability="exit"
+        ):
+            if mode == "values":
+                messages = chunk.get("messages", [])
+                continue
+            if chunk.get("__interrupt__"):
+                pending = chunk["__interrupt__"][0].value
             if on_event is not None:
-                for event in _events(update):
+                for event in _events(chunk):
                     await on_event(event)
-        return await self.result(thread_id=thread_id)
+        return self._turn_result(messages, pending, thread_id)
 
     async def result(self, *, thread_id: str) -> TurnResult:
         """The latest turn of a thread, as a :class:`TurnResult` (pending approval included)."""
-        config = {"configurable": {"thread_id": thread_id}}
-        snapshot = await self.graph.aget_state(config)
-        messages = snapshot.values.get("messages", [])
+        snapshot = await self.graph.aget_state({"configurable": {"thread_id": thread_id}})
+        pending = snapshot.interrupts[0].value if snapshot.interrupts else None
+        return self._turn_result(snapshot.values.get("messages", []), pending, thread_id)
+
+    def _turn_result(
+        self, messages: list[Any], approval: dict[str, Any] | None, thread_id: str
+    ) -> TurnResult:
         _, turn = turn_messages(messages)
-        approval = snapshot.interrupts[0].value if snapshot.interrupts else None
         last = turn[-1] if turn else None
-        reply = message_text(last) if isinstance(last, AIMessage) and not approval else ""
         if approval:
             reply = approval.get("question", "Waiting for your approval.")
+        else:
+            reply = message_text(last) if isinstance(last, AIMessage) else ""
         tools = [m.name or "" for m in turn if isinstance(m, ToolMessage) and _ran(m)]
+        drafts = latest_drafts(turn)
         backend = dict(self.services.backend)
-        writers = sorted({d["writer"] for d in latest_drafts(turn) if d.get("writer")})
+        writers = sorted({d["writer"] for d in drafts if d.get("writer")})
         if writers:
             backend["writer"] = ",".join(writers)
         return TurnResult(
-            reply=reply,
-            tools=tools,
-            drafts=latest_drafts(turn),
-            backend=backend,
-            approval=approval,
-            thread_id=thread_id,
+            reply=reply, tools=tools, drafts=drafts, backend=backend, approval=approval, thread_id=thread_id
         )
 
 

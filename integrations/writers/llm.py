@@ -11,7 +11,7 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from integrations.writers.base import (
     CaptionOut,
@@ -53,9 +53,7 @@ class LLMWriter:
                 raise ValueError("empty caption")
             tags = [t for t in (clean_tag(h) for h in out.hashtags) if t]
             return WriterResult(text=out.caption.strip(), hashtags=tags, writer=self.name)
-        except (ValidationError, ValueError, OSError, RuntimeError) as exc:
-            return self._fall_back("caption", request, exc)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - invalid answer or client error: the user still gets a draft
             return self._fall_back("caption", request, exc)
 
     def hashtags(self, request: HashtagRequest) -> WriterResult:
@@ -70,7 +68,7 @@ class LLMWriter:
             if not tags and request.count:
                 raise ValueError("no hashtags")
             return WriterResult(hashtags=tags, writer=self.name)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - invalid answer or client error: fall back
             return self._fall_back("hashtags", request, exc)
 
     def _fall_back(self, task: str, request: Any, exc: BaseException) -> WriterResult:
