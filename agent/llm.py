@@ -41,7 +41,7 @@ def make_chat_model(settings: Settings) -> ChatOpenAI | None:
     return ChatOpenAI(
         model=settings.llm_model or "",
         base_url=settings.llm_base_url,
-        api_key=settings.llm_api_key or "not-needed",  # type: ignore[arg-type]
+        api_key=settings.llm_api_key or "not-needed",
         timeout=settings.llm_timeout_s,
         max_retries=2,
         temperature=0.7,

@@ -78,7 +78,7 @@ def approve(state: StudioState, runtime: Runtime[Context]) -> Command[Literal["t
     LangGraph re-runs this node from the top on resume, so all writes come after ``interrupt``."""
     last = state["messages"][-1]
     assert isinstance(last, AIMessage)
-    sensitive = [c for c in last.tool_calls if c["name"] in SENSITIVE_TOOLS]
+    sensitive: list[dict[str, Any]] = [dict(c) for c in last.tool_calls if c["name"] in SENSITIVE_TOOLS]
     approved, note = is_approved(interrupt(approval_request(sensitive)))
     if approved:
         return Command(goto="tools")

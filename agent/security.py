@@ -21,17 +21,17 @@ def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LEN:
         raise StudioError(f"The password must have at least {MIN_PASSWORD_LEN} characters.")
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)  # type: ignore[arg-type]
+    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
     return "scrypt$" + base64.b64encode(salt).decode() + "$" + base64.b64encode(digest).decode()
 
 
 def verify_password(password: str, stored: str | None) -> bool:
     if not stored or not stored.startswith("scrypt$"):
         # Spend the same time as a real check so a missing user is not told apart by timing.
-        hashlib.scrypt(password.encode(), salt=b"0" * 16, **_SCRYPT)  # type: ignore[arg-type]
+        hashlib.scrypt(password.encode(), salt=b"0" * 16, **_SCRYPT)
         return False
     _, salt_b64, digest_b64 = stored.split("$", 2)
-    digest = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt_b64), **_SCRYPT)  # type: ignore[arg-type]
+    digest = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt_b64), **_SCRYPT)
     return hmac.compare_digest(digest, base64.b64decode(digest_b64))
 
 

@@ -34,10 +34,10 @@ def recall(runtime: ToolRuntime[Any], query: str = "") -> tuple[str, dict[str, A
     """List what the user asked you to remember, most relevant to `query` first (all when empty)."""
     with user_session(runtime) as (session, ctx):
         memories = repo.list_memories(session, user_id=ctx.user_id)
-        items = [{"id": m.id, "content": m.content} for m in memories]
+        items: list[dict[str, Any]] = [{"id": m.id, "content": m.content} for m in memories]
     wanted = set(keywords(query))
     if wanted:
-        scored = [(len(wanted & set(keywords(m["content"]))), i, m) for i, m in enumerate(items)]
+        scored = [(len(wanted & set(keywords(str(m["content"])))), i, m) for i, m in enumerate(items)]
         matching = [m for score, _, m in sorted(scored, key=lambda t: (-t[0], t[1])) if score > 0]
         items = matching or items
     artifact = {"type": "memories", "items": items, "query": query}
