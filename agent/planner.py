@@ -40,14 +40,21 @@ class Intent(StrEnum):
 
 
 _REMEMBER = re.compile(
-    r"^\s*(?:please\s+)?(?:remember|note|keep in mind|don'?t forget|memori[sz]e)\s*(?:that|:)?\s*(?P<fact>.+)$",
+    r"^\s*(?:(?:please|can you|could you|would you|will you)\s+)*"
+    r"(?:remember|note|keep in mind|don'?t forget|memori[sz]e)\b"
+    r"(?!\s+(?:what|which|how|when|where|who|whether|if)\b)\s*(?:that|:)?\s*(?P<fact>.+)$",
     re.IGNORECASE | re.DOTALL,
+)
+# "Never miss our Friday sale: write an Instagram caption about it" is a request, not a standing rule.
+_CONCRETE_WRITE = re.compile(
+    r"\b(?:write|draft|compose|create|make)\b.*\b(?:caption|post|tweet|thread)s?\s+(?:about|announcing|regarding)\b",
+    re.IGNORECASE,
 )
 _STANDING_RULE = re.compile(
     r"^\s*(?:from now on|going forward|always|never|we never|we always)\b", re.IGNORECASE
 )
 _RECALL = re.compile(
-    r"\b(what do you (?:remember|know)|what have i told you|recall|list (?:my |the )?memories|"
+    r"\b(what do you (?:remember|know)|do you remember|what have i told you|recall|list (?:my |the )?memories|"
     r"show (?:me )?(?:my |the )?memories|what are (?:my|our) rules)\b(?P<rest>.*)$",
     re.IGNORECASE | re.DOTALL,
 )
@@ -65,7 +72,7 @@ def classify(text: str) -> Intent:
     """The user's intent from their words (rules, checked in order of specificity)."""
     if _HELP.match(text) or not text.strip():
         return Intent.HELP
-    if _REMEMBER.match(text) or _STANDING_RULE.match(text):
+    if _REMEMBER.match(text) or (_STANDING_RULE.match(text) and not _CONCRETE_WRITE.search(text)):
         return Intent.REMEMBER
     if _RECALL.search(text):
         return Intent.RECALL

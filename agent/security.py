@@ -30,9 +30,16 @@ def verify_password(password: str, stored: str | None) -> bool:
         # Spend the same time as a real check so a missing user is not told apart by timing.
         hashlib.scrypt(password.encode(), salt=b"0" * 16, **_SCRYPT)
         return False
-    _, salt_b64, digest_b64 = stored.split("$", 2)
-    digest = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt_b64), **_SCRYPT)
-    return hmac.compare_digest(digest, base64.b64decode(digest_b64))
+    try:
+        _, salt_b64, digest_b64 = stored.split("$", 2)
+        salt, expected = (
+            base64.b64decode(salt_b64, validate=True),
+            base64.b64decode(digest_b64, validate=True),
+        )
+    except ValueError:  # a malformed stored hash never matches
+        return False
+    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
+    return hmac.compare_digest(digest, expected)
 
 
 class CredentialBox:
@@ -55,4 +62,7 @@ class CredentialBox:
 
     def rotate(self, token: str) -> str:
         """Re-encrypt a token under the newest key."""
-        return self._fernet.rotate(token.encode()).decode()
+        try:
+            return self._fernet.rotate(token.encode()).decode()
+        except InvalidToken:
+            raise StudioError("Stored credentials cannot be decrypted with the configured keys.") from None

@@ -63,8 +63,9 @@ def trim_to_limit(text: str, limit: int, counting: str, ellipsis: str = "…") -
             hi = mid - 1
     prefix = "".join(clusters[:lo])
     cut = prefix.rstrip()
+    ends_on_word = lo < len(clusters) and clusters[lo].isspace()  # the next character ends the word
     space = max(cut.rfind(" "), cut.rfind("\n"))
-    if space > len(cut) // 2:
+    if not ends_on_word and len(cut) == len(prefix) and space > len(cut) // 2:
         cut = cut[:space]
     cut = cut.rstrip(" \n,;:-–—")
     result = cut + ellipsis if cut else ""

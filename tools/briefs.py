@@ -45,6 +45,13 @@ _TRAILING_PLATFORMS = re.compile(
 )
 
 
+_TRAILING_INSTRUCTION = re.compile(
+    r"[\s,;:.!—–-]+(?:(?:please|can you|could you)\s+)?(?:write|draft|create|make|compose|give me)\s+"
+    r"(?:(?:an?|the|some|\d+)\s+)?(?:\w+\s+){0,2}?(?:caption|post|tweet|thread|update|copy)s?\s*[.!?]*$",
+    re.IGNORECASE,
+)
+
+
 def detect_platforms(text: str) -> list[str]:
     found = []
     lowered = text.lower()
@@ -59,6 +66,7 @@ def extract_subject(text: str) -> str:
     """'write an Instagram caption about our new oat latte' -> 'our new oat latte'."""
     text = " ".join(text.split()).strip()
     body = _TRAILING_PLATFORMS.sub("", text)
+    body = _TRAILING_INSTRUCTION.sub("", body) or body
     match = _ABOUT.search(body) or _FOR.search(body)
     subject = match.group(1) if match else _LEADING.sub("", body)
     subject = _TRAILING_PLATFORMS.sub("", subject).strip(" .!?,;:\"'")

@@ -11,6 +11,10 @@ import re
 import unicodedata
 
 from integrations.writers.base import CaptionRequest, HashtagRequest, VoiceGuide, WriterResult
+from prompts.counting import count, trim_to_limit
+from prompts.platforms import rule
+
+_EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d\U000e0020-\U000e007f]")
 
 STOPWORDS = frozenset(
     """
@@ -236,10 +240,14 @@ class TemplateWriter:
         sep = " " if request.platform in {"x", "bluesky", "threads"} else "\n\n"
         text = sep.join(part for part in (hook, body, cta) if part)
         text = apply_rules(strip_banned(text, voice.banned_words), voice.rules)
+        if not voice.emoji_allowed:  # the subject may carry emoji typed by the user
+            text = re.sub(r"[ \t]{2,}", " ", _EMOJI.sub("", text)).strip()
         tags = hashtags_for(
             subject, request.hashtags_norm, voice, camel=request.platform in {"mastodon", "linkedin"}
         )
-        return WriterResult(text=text, hashtags=tags, writer=self.name)
+        counting = rule(request.platform).counting
+        room = request.limit - (count("\n\n" + " ".join(f"#{t}" for t in tags), counting) if tags else 0)
+        return WriterResult(text=trim_to_limit(text, room, counting), hashtags=tags, writer=self.name)
 
     def hashtags(self, request: HashtagRequest) -> WriterResult:
         tags = hashtags_for(request.text, request.count, request.voice, camel=request.platform == "mastodon")
