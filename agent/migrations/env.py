@@ -11,6 +11,30 @@ import agent.models  # noqa: F401 - registers the tables on SQLModel.metadata
 config = context.config
 target_metadata = SQLModel.metadata
 
+# Tables in the studio's database that other libraries own: Chainlit's data layer (created by migration 0002)
+# and the LangGraph checkpointer (created by its own setup()). Autogenerate must not drop or alter them.
+FOREIGN_TABLES = frozenset(
+    {
+        "users",
+        "threads",
+        "steps",
+        "elements",
+        "feedbacks",
+        "checkpoints",
+        "checkpoint_blobs",
+        "checkpoint_writes",
+        "checkpoint_migrations",
+        "writes",
+    }
+)
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    if type_ == "table":
+        return name not in FOREIGN_TABLES
+    table = getattr(obj, "table", None)
+    return table is None or table.name not in FOREIGN_TABLES
+
 
 def run() -> None:
     connection = config.attributes.get("connection")
@@ -26,6 +50,7 @@ def _run_on(connection: sa.Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_object=include_object,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )
