@@ -7,13 +7,17 @@ through LangGraph's runtime (``ToolRuntime[Context]`` / ``Runtime[Context]``), h
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from langchain_core.messages import AIMessage
 from sqlalchemy.engine import Engine
 
 from agent.settings import Settings
 from integrations.writers.base import Writer
+
+if TYPE_CHECKING:
+    from agent.perception import Perception
+    from integrations.vision.base import VisionBackend
 
 
 class Planner(Protocol):
@@ -32,6 +36,11 @@ class Services:
     planner: Planner
     chat_model: Any = None  # a BaseChatModel when an LLM endpoint is configured
     extras: dict[str, Any] = field(default_factory=dict)
+    dispatcher: Any = None  # agent.dispatcher.Dispatcher: publishes due posts
+    timer: Any = None  # integrations.timer.SchedulerTimer when the embedded scheduler runs
+    box: Any = None  # agent.security.CredentialBox for platform credentials
+    perception: Perception | None = None  # ingest, speech to text, perception cache (agent.perception)
+    vision: VisionBackend | None = None  # image understanding (integrations.vision); models load on first use
 
     @property
     def backend(self) -> dict[str, str]:

@@ -181,6 +181,7 @@ class PlatformAccount(SQLModel, table=True):
 
 class ScheduledPost(SQLModel, table=True):
     __tablename__ = "scheduled_post"
+    __table_args__ = (sa.Index("ix_scheduled_post_due", "state", "run_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: str = Field(foreign_key="studio_user.id", index=True, ondelete="CASCADE", max_length=32)
@@ -199,6 +200,10 @@ class ScheduledPost(SQLModel, table=True):
     external_url: str | None = Field(default=None, max_length=1000)
     last_error: str | None = Field(default=None, sa_type=sa.Text)
     published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # what the user approved (text, hashtags, media): a later edit of the draft never changes a queued post
+    content: dict[str, Any] = _json_dict()
+    metrics_stage: int = Field(default=0)  # metric collections done (at ~1 h, 24 h, 7 days)
+    metrics_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
 

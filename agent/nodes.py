@@ -11,6 +11,7 @@ from langgraph.types import Command, interrupt
 from agent import repo
 from agent.context import Context
 from agent.db import session_scope
+from agent.ingest import turn_inputs
 from agent.planner import artifacts, message_text, tool_results, turn_messages
 from agent.state import StudioState
 from prompts import render
@@ -28,6 +29,9 @@ def ingest(state: StudioState, runtime: Runtime[Context]) -> dict[str, Any]:
     if len(text) > limit:
         reply = f"That message is {len(text):,} characters; the most I take is {limit:,}. Please shorten it."
         return {"messages": [AIMessage(content=reply)], "rejected": True}
+    inputs = turn_inputs(ctx.services, user_id=ctx.user_id, text=text, assets=state.get("assets") or [])
+    if inputs.problem:
+        return {"messages": [AIMessage(content=inputs.problem)], "rejected": True}
     platforms = list(dict.fromkeys([*ctx.platforms, *detect_platforms(text)]))
     if not platforms:
         with session_scope(ctx.services.engine) as session:
@@ -35,7 +39,7 @@ def ingest(state: StudioState, runtime: Runtime[Context]) -> dict[str, Any]:
             platforms = list(profile.default_platforms)
     if not platforms:
         platforms = list(ctx.services.settings.default_platforms)
-    return {"platforms": platforms, "rejected": False}
+    return {"platforms": platforms, "rejected": False, "assets": inputs.assets, "urls": inputs.urls}
 
 
 def after_ingest(state: StudioState) -> Literal["plan", "__end__"]:
@@ -116,6 +120,9 @@ async def respond(state: StudioState, runtime: Runtime[Context]) -> dict[str, An
     return {"messages": [AIMessage(content=reply, id=last.id)]}
 
 
+_OPTIMIZE = frozenset({"score", "variants", "best_time", "diagnosis", "metrics_import", "competitor"})
+
+
 def compose_reply(turn: list[Any], ctx: Context) -> str:
     parts: list[str] = []
     drafts = latest_drafts(turn)
@@ -146,11 +153,21 @@ def compose_reply(turn: list[Any], ctx: Context) -> str:
         parts.append(f"✅ Draft #{m.artifact['id']} is approved.")
     for art in artifacts(turn, "declined"):
         parts.append(f"OK — I did not run {art['tool']}.")
+    for m in tool_results(turn):  # the optimization tools say it in their own words
+        said = getattr(m, "artifact", None)
+        if (
+            isinstance(said, dict)
+            and said.get("reply")
+            and (said.get("type") in _OPTIMIZE or "improvement" in said)
+        ):
+            parts.append(str(said["reply"]))
     for art in artifacts(turn, "error"):
         parts.append(f"⚠️ {art['message']}")
     if not parts:
         human_intent = _last_intent(turn)
-        if human_intent == "approve":
+        if human_intent in {"score", "improve", "variants"}:
+            parts.append("Which draft? There is none in this conversation yet: name one (“draft #3”).")
+        elif human_intent == "approve":
             parts.append("There is no draft to approve yet. Ask me for a post first.")
         else:
             parts.append(render("help", platforms=platform_names(), example_draft_id=1))
@@ -162,6 +179,9 @@ def latest_drafts(turn: list[Any]) -> list[dict[str, Any]]:
     latest: dict[int, dict[str, Any]] = {}
     for art in artifacts(turn, "draft"):
         latest[art["id"]] = art
+    for art in artifacts(turn, "variants"):  # A/B variants are drafts too
+        for draft in art.get("drafts", []):
+            latest[draft["id"]] = draft
     return [latest[k] for k in sorted(latest)]
 
 

@@ -36,7 +36,44 @@ class Intent(StrEnum):
     REMEMBER = "remember"
     RECALL = "recall"
     APPROVE = "approve"
+    SCHEDULE = "schedule"
+    PUBLISH_NOW = "publish_now"
+    QUEUE = "queue"
+    CANCEL_POST = "cancel_post"
+    RESCHEDULE = "reschedule"
+    SCORE = "score"
+    IMPROVE = "improve"
+    VARIANTS = "variants"
+    BEST_TIME = "best_time"
+    METRICS = "metrics"
+    COMPARE = "compare"
+    DIAGNOSE = "diagnose"
     HELP = "help"
+
+
+# the optimization engine's intents (agent/optimize/intents.py reads the request)
+_OPTIMIZE_INTENTS = frozenset({"score", "improve", "variants", "best_time", "metrics", "compare", "diagnose"})
+
+
+_SCHEDULE = re.compile(r"^\s*(?:please\s+)?(?:schedule|queue up)\b(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
+_PUBLISH_NOW = re.compile(
+    r"^\s*(?:please\s+)?(?:publish|post)\b(?P<rest>.*?)\b(?:now|right away|immediately)\s*[.!]*\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+_QUEUE = re.compile(
+    r"\b(?:show|list|see|view|what'?s in|what is in)\b.*\b(?:queue|scheduled posts?)\b|^\s*(?:my\s+)?queue\s*\??$",
+    re.IGNORECASE,
+)
+_CANCEL_POST = re.compile(
+    r"^\s*(?:please\s+)?(?:cancel|unschedule)\s+(?:the\s+)?(?:scheduled\s+)?post\s*#?\s*(?P<id>\d+)",
+    re.IGNORECASE,
+)
+_RESCHEDULE = re.compile(
+    r"^\s*(?:please\s+)?(?:reschedule|move)\s+(?:the\s+)?post\s*#?\s*(?P<id>\d+)\s*(?:to|for|at|on)?\s+(?P<when>.+)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_DRAFT_REF = re.compile(r"(?:\bdraft\s*#?\s*|#\s*)(?P<id>\d+)|\b(?:this|it|that)\b", re.IGNORECASE)
+_SCHEDULING_INTENTS = frozenset({"schedule", "publish_now", "queue", "cancel_post", "reschedule"})
 
 
 _REMEMBER = re.compile(
@@ -76,6 +113,20 @@ def classify(text: str) -> Intent:
         return Intent.REMEMBER
     if _RECALL.search(text):
         return Intent.RECALL
+    from agent.optimize.intents import optimize_intent
+
+    if (optimize := optimize_intent(text)) is not None:
+        return Intent(optimize)
+    if _RESCHEDULE.match(text):
+        return Intent.RESCHEDULE
+    if _CANCEL_POST.match(text):
+        return Intent.CANCEL_POST
+    if _QUEUE.search(text):
+        return Intent.QUEUE
+    if _PUBLISH_NOW.match(text) and _DRAFT_REF.search(_PUBLISH_NOW.match(text)["rest"] or ""):
+        return Intent.PUBLISH_NOW
+    if _SCHEDULE.match(text):
+        return Intent.SCHEDULE
     if _APPROVE.match(text):
         return Intent.APPROVE
     if _HASHTAGS_ONLY.search(text) and not re.search(r"\b(caption|post|tweet|thread|write)\b", text, re.I):
@@ -130,9 +181,19 @@ class RulesPlanner:
         text = message_text(human).strip()
         platforms = list(state.get("platforms") or ctx.platforms or ["instagram"])
         intent = classify(text)
+        from agent.pipelines import media_step  # per-input pipelines: image, voice note, video, link
+
+        media = media_step(state, text=text, platforms=platforms, intent=intent.value, turn=turn, ctx=ctx)
+        if media is not None:
+            return media
         calls = self._next_calls(intent, text, platforms, turn, ctx)
+        content = ""
+        if not calls and intent.value in _SCHEDULING_INTENTS:  # the tools' own words are the answer
+            content = "\n\n".join(message_text(m) for m in tool_results(turn)) or _nothing_to(intent)
         return AIMessage(
-            content="", tool_calls=calls, response_metadata={"planner": self.name, "intent": intent.value}
+            content=content,
+            tool_calls=calls,
+            response_metadata={"planner": self.name, "intent": intent.value},
         )
 
     def _next_calls(
@@ -160,10 +221,51 @@ class RulesPlanner:
             rest = (match.group("rest") if match else "").strip(" ?.")
             rest = re.sub(r"^(about|on|regarding)\s+", "", rest, flags=re.I)
             return [_call("recall", query=rest)]
+        if intent.value in _OPTIMIZE_INTENTS:
+            return [] if ran else self._optimize_calls(intent, text, platforms, ctx)
         if intent is Intent.APPROVE and not ran:
             draft_id = self._draft_to_approve(text, ctx)
             return [_call("approve_draft", draft_id=draft_id)] if draft_id else []
+        if ran:
+            return []
+        return self._scheduling_calls(intent, text, ctx)
+
+    def _scheduling_calls(self, intent: Intent, text: str, ctx: Context) -> list[dict[str, Any]]:
+        if intent is Intent.QUEUE:
+            return [_call("list_queue")]
+        if intent is Intent.CANCEL_POST and (m := _CANCEL_POST.match(text)):
+            return [_call("cancel_post", post_id=int(m["id"]))]
+        if intent is Intent.RESCHEDULE and (m := _RESCHEDULE.match(text)):
+            return [_call("reschedule_post", post_id=int(m["id"]), when=m["when"].strip(" .!?"))]
+        if intent is Intent.PUBLISH_NOW and (m := _PUBLISH_NOW.match(text)):
+            draft_id = self._draft_ref(m["rest"] or "", ctx)
+            return [_call("publish_now", draft_id=draft_id)] if draft_id else []
+        if intent is Intent.SCHEDULE and (m := _SCHEDULE.match(text)):
+            rest = m["rest"] or ""
+            ref = _DRAFT_REF.search(rest)
+            draft_id = self._draft_ref(rest, ctx)
+            when = rest[ref.end() :] if ref else rest
+            when = re.sub(r"^\s*(?:for|at|on|to)\s+", "", when.strip()).strip(" .!?")
+            return [_call("schedule_post", draft_id=draft_id, when=when)] if draft_id else []
         return []
+
+    @staticmethod
+    def _draft_ref(text: str, ctx: Context) -> int | None:
+        """``draft #N`` / ``#N``, or "this/it": the thread's latest draft."""
+        match = _DRAFT_REF.search(text)
+        if match and match["id"]:
+            return int(match["id"])
+        return RulesPlanner._draft_to_approve("", ctx)
+
+    def _optimize_calls(
+        self, intent: Intent, text: str, platforms: list[str], ctx: Context
+    ) -> list[dict[str, Any]]:
+        from agent.optimize.intents import optimize_calls
+
+        calls = optimize_calls(
+            intent.value, text, platforms, ctx.platforms, lambda: self._draft_to_approve("", ctx)
+        )
+        return [{**_call(tool), "args": args} for tool, args in calls]  # args may hold a "name"
 
     @staticmethod
     def _draft_to_approve(text: str, ctx: Context) -> int | None:
@@ -178,6 +280,12 @@ class RulesPlanner:
                 .limit(1)
             )
             return session.exec(query).first()
+
+
+def _nothing_to(intent: Intent) -> str:
+    if intent in (Intent.SCHEDULE, Intent.PUBLISH_NOW):
+        return "There is no draft in this conversation yet. Ask me for a post first, or name one: draft #N."
+    return "I could not tell which post you mean: say e.g. “cancel post #3”."
 
 
 class LLMPlanner:
@@ -200,6 +308,9 @@ class LLMPlanner:
                 system = system_prompt(session, user_id=ctx.user_id, platforms=platforms)
             ctx.memo["system_prompt"] = system
         history = _bounded_history(state.get("messages", []), HISTORY_MESSAGES)
+        from agent.pipelines import with_attachment_note
+
+        history = with_attachment_note(history, state)
         try:
             answer = await self._bound.ainvoke([SystemMessage(system), *history])
         except Exception as exc:  # noqa: BLE001 - the endpoint is down or broken: plan by rules this turn

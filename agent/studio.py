@@ -4,8 +4,9 @@ entry point the CLI, the web chat, the Slack bot and the benchmarks use for an a
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
@@ -15,12 +16,15 @@ from pydantic import BaseModel, Field
 
 from agent.context import Context, Services
 from agent.db import make_engine
-from agent.errors import InputError
+from agent.errors import InputError, NotFound
+from agent.ingest import Attachment, Ingested
 from agent.llm import choose_planner, make_chat_model
 from agent.migrate import ensure_schema
 from agent.nodes import latest_drafts
+from agent.perception import Perception
 from agent.planner import make_planner, message_text, turn_messages
 from agent.settings import Settings
+from integrations.vision.base import VisionBackend
 from integrations.writers.base import Writer
 from integrations.writers.llm import LLMWriter
 from integrations.writers.template import TemplateWriter
@@ -69,8 +73,14 @@ class TurnResult(BaseModel):
         }
 
 
-def build_services(settings: Settings, *, writer: Writer | None = None, chat_model: Any = None) -> Services:
-    """Everything a tool or node may need, built once at the edge. Tests pass fakes for writer/model."""
+def build_services(
+    settings: Settings,
+    *,
+    writer: Writer | None = None,
+    chat_model: Any = None,
+    vision: VisionBackend | None = None,
+) -> Services:
+    """Everything a tool or node may need, built once at the edge. Tests pass fakes for writer/model/vision."""
     settings.ensure_data_dir()
     engine = make_engine(settings.sqlalchemy_url)
     model = chat_model if chat_model is not None else make_chat_model(settings)
@@ -80,7 +90,58 @@ def build_services(settings: Settings, *, writer: Writer | None = None, chat_mod
         "llm" if chat_model is not None and settings.planner != "rules" else choose_planner(settings)
     )
     planner = make_planner(planner_name, model)
-    return Services(settings=settings, engine=engine, writer=writer, planner=planner, chat_model=model)
+    services = Services(settings=settings, engine=engine, writer=writer, planner=planner, chat_model=model)
+    services.vision = vision if vision is not None else make_vision(settings)
+    services.perception = Perception.build(settings, engine)  # cheap: models load on first use
+    _wire_publishing(services)
+    return services
+
+
+def make_vision(settings: Settings) -> VisionBackend:
+    """The configured vision backend. Cheap: it loads no model (``auto`` chooses on first use)."""
+    from integrations.vision import make_vision_backend
+
+    return make_vision_backend(
+        settings.vision_backend.value,
+        clip_model=settings.vision_clip_model,
+        clip_pretrained=settings.vision_clip_pretrained,
+        clip_checkpoint=settings.vision_clip_checkpoint,
+        cache_dir=settings.data_dir / "cache" / "vision",
+    )
+
+
+def _wire_publishing(services: Services) -> None:
+    """The dispatcher (and credential box) every process has; the timer is started by Studio.open."""
+    from agent.dispatcher import DefaultPublishers, Dispatcher, DispatchPolicy
+    from agent.security import CredentialBox
+    from integrations.locks import make_duty_lock
+
+    settings = services.settings
+    services.box = CredentialBox(settings.resolved_secrets()[0])
+    resolver = DefaultPublishers(
+        data_dir=settings.data_dir, box=services.box, timeout_s=settings.publish_timeout_s
+    )
+    services.dispatcher = Dispatcher(
+        services.engine,
+        resolver,
+        policy=DispatchPolicy.from_settings(settings),
+        lock=make_duty_lock(services.engine, settings.redis_url),
+    )
+
+
+def _start_timer(services: Services) -> Any:
+    from agent import scheduling
+    from integrations.timer import SchedulerTimer
+
+    dispatcher = services.dispatcher
+    timer = SchedulerTimer(
+        dispatch=dispatcher.dispatch_due,
+        sweep=dispatcher.sweep,
+        upcoming=lambda until: scheduling.upcoming(services.engine, until=until),
+        sweep_interval_s=services.settings.sweep_interval_s,
+    )
+    timer.start()
+    return timer
 
 
 class Studio:
@@ -93,19 +154,35 @@ class Studio:
     @classmethod
     @asynccontextmanager
     async def open(
-        cls, settings: Settings, *, services: Services | None = None, checkpointer: Any = None
+        cls,
+        settings: Settings,
+        *,
+        services: Services | None = None,
+        checkpointer: Any = None,
+        timer: bool | None = None,
     ) -> AsyncIterator[Studio]:
+        """``timer``: run the embedded scheduler (default: when STUDIO_SCHEDULER=embedded)."""
         from agent.graph import build_graph
         from agent.memory import open_checkpointer
 
         services = services or build_services(settings)
         ensure_schema(services.engine)
+        if services.dispatcher is None:
+            _wire_publishing(services)
         async with AsyncExitStack() as stack:
             if checkpointer is None:
                 checkpointer = await stack.enter_async_context(open_checkpointer(settings))
+            if timer if timer is not None else settings.scheduler == "embedded":
+                services.timer = _start_timer(services)
             try:
                 yield cls(services, build_graph(checkpointer))
             finally:
+                if services.timer is not None:
+                    services.timer.shutdown()
+                    services.timer = None
+                await services.dispatcher.aclose()
+                if services.perception is not None:
+                    services.perception.close()
                 services.engine.dispose()
 
     def _platforms(self, platforms: list[str] | tuple[str, ...]) -> tuple[str, ...]:
@@ -124,11 +201,18 @@ class Studio:
         platforms: list[str] | tuple[str, ...] = (),
         channel: str = "web",
         on_event: EventHandler | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> TurnResult:
-        """Run one turn: a new message (``text``) or the answer to a pending approval (``resume``)."""
+        """Run one turn: a new message (``text``, with optional ``attachments`` — file paths or
+        ``(bytes, filename)``) or the answer to a pending approval (``resume``).
+
+        Attachments go through ingest before the graph runs; a refused one raises :class:`InputError`
+        (what is wrong and the limit) and leaves nothing stored."""
+        if attachments and resume is None and text is None:
+            text = ""
         if (text is None) == (resume is None):
             raise InputError("Give either a message or an approval decision.")
-        if text is not None and not text.strip():
+        if text is not None and not text.strip() and not attachments:
             raise InputError("The message is empty.")
         ctx = Context(
             services=self.services,
@@ -140,40 +224,71 @@ class Studio:
         config: dict[str, Any] = {
             "configurable": {"thread_id": thread_id},
             "recursion_limit": RECURSION_LIMIT,
+            "metadata": {"owner": user_id},  # kept in every checkpoint: a thread belongs to one user
         }
         if resume is not None:
             snapshot = await self.graph.aget_state(config)
+            self._check_owner(snapshot.metadata, user_id)
             if not snapshot.interrupts:
                 raise InputError("There is nothing waiting for your approval in this conversation.")
             graph_input: Any = Command(resume=resume)
         else:
-            graph_input = {"messages": [HumanMessage(content=text or "")]}
+            latest = await self.graph.checkpointer.aget_tuple(config)
+            self._check_owner(latest.metadata if latest else None, user_id)
+            ingested = await self._ingest(user_id, attachments) if attachments else []
+            graph_input = {
+                "messages": [HumanMessage(content=text or "")],
+                "assets": [i.view() for i in ingested],
+            }
         messages: list[Any] = []
+        state_assets: list[dict[str, Any]] = []
         pending: dict[str, Any] | None = None
         # durability="exit": the turn's checkpoint is written once, when the run ends, is interrupted for
         # approval, or fails — not after every step. A turn lasts seconds and every tool commits its own
         # rows, so a crash mid-turn loses only that turn's chat history; it halves the agent's overhead.
         async for mode, chunk in self.graph.astream(
-            graph_input, config, context=ctx, stream_mode=["updates", "values"], durability="exit"
+            graph_input, config, context=ctx, stream_mode=["updates", "values", "custom"], durability="exit"
         ):
+            if mode == "custom":  # progress written by a tool (e.g. transcribe)
+                if on_event is not None and isinstance(chunk, dict):
+                    await on_event(chunk)
+                continue
             if mode == "values":
                 messages = chunk.get("messages", [])
+                state_assets = chunk.get("assets") or []
                 continue
             if chunk.get("__interrupt__"):
                 pending = chunk["__interrupt__"][0].value
             if on_event is not None:
                 for event in _events(chunk):
                     await on_event(event)
-        return self._turn_result(messages, pending, thread_id)
+        return self._turn_result(messages, pending, thread_id, state_assets)
+
+    async def _ingest(self, user_id: str, attachments: Sequence[Attachment]) -> list[Ingested]:
+        from agent.perception import perception_for
+
+        ingestor = perception_for(self.services).ingestor
+        return await asyncio.to_thread(ingestor.ingest_many, user_id=user_id, items=list(attachments))
+
+    @staticmethod
+    def _check_owner(metadata: dict[str, Any] | None, user_id: str) -> None:
+        owner = (metadata or {}).get("owner")
+        if owner is not None and owner != user_id:
+            raise NotFound("No such conversation.")  # another user's thread: we do not say whose
 
     async def result(self, *, thread_id: str) -> TurnResult:
         """The latest turn of a thread, as a :class:`TurnResult` (pending approval included)."""
         snapshot = await self.graph.aget_state({"configurable": {"thread_id": thread_id}})
         pending = snapshot.interrupts[0].value if snapshot.interrupts else None
-        return self._turn_result(snapshot.values.get("messages", []), pending, thread_id)
+        values = snapshot.values
+        return self._turn_result(values.get("messages", []), pending, thread_id, values.get("assets") or [])
 
     def _turn_result(
-        self, messages: list[Any], approval: dict[str, Any] | None, thread_id: str
+        self,
+        messages: list[Any],
+        approval: dict[str, Any] | None,
+        thread_id: str,
+        assets: list[dict[str, Any]] | None = None,
     ) -> TurnResult:
         _, turn = turn_messages(messages)
         last = turn[-1] if turn else None
@@ -188,8 +303,44 @@ class Studio:
         if writers:
             backend["writer"] = ",".join(writers)
         return TurnResult(
-            reply=reply, tools=tools, drafts=drafts, backend=backend, approval=approval, thread_id=thread_id
+            reply=reply,
+            tools=tools,
+            drafts=drafts,
+            assets=turn_assets(assets or [], turn),
+            backend=backend,
+            approval=approval,
+            thread_id=thread_id,
         )
+
+
+def turn_assets(attached: list[dict[str, Any]], turn: list[Any]) -> list[dict[str, Any]]:
+    """The turn's attachments, then the assets its tools brought in (links read), each once."""
+    out = {a["id"]: a for a in attached if a.get("id") is not None}
+    for m in turn:
+        art = getattr(m, "artifact", None) if isinstance(m, ToolMessage) else None
+        if not isinstance(art, dict):
+            continue
+        if art.get("type") == "asset" and art.get("id") is not None:
+            out.setdefault(art["id"], {k: v for k, v in art.items() if k != "from_url"})
+        elif art.get("type") == "page" and art.get("asset_id") is not None:
+            out.setdefault(
+                art["asset_id"],
+                {
+                    "type": "asset",
+                    "id": art["asset_id"],
+                    "kind": "url",
+                    "mime": "text/plain",
+                    "filename": art.get("final_url"),
+                    "source_url": art.get("final_url"),
+                    "meta": {
+                        "title": art.get("title"),
+                        "words": art.get("words"),
+                        "language": art.get("language"),
+                    },
+                    "reused": art.get("reused", False),
+                },
+            )
+    return list(out.values())
 
 
 def _ran(message: ToolMessage) -> bool:

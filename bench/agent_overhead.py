@@ -60,7 +60,7 @@ async def main(turns: int) -> None:
         settings = load_settings(data_dir=Path(tmp), _env_file=None)
         model = ScriptedChatModel()
         services = build_services(settings, writer=TemplateWriter(), chat_model=model)
-        async with Studio.open(settings, services=services) as studio:
+        async with Studio.open(settings, services=services, timer=False) as studio:
             with session_scope(services.engine) as session:
                 uid = repo.create_user(session, email="bench@example.com", password="long-enough-pw").id
             ctx = Context(services=services, user_id=uid, thread_id="direct")

@@ -6,11 +6,27 @@ from langchain_core.tools import BaseTool
 
 from tools.approval import approve_draft
 from tools.memory import recall, remember
+from tools.optimize import OPTIMIZE_TOOLS
+from tools.perception import read_url, transcribe
+from tools.scheduling import (
+    cancel_post,
+    connect_account,
+    list_queue,
+    publish_now,
+    reschedule_post,
+    schedule_post,
+)
+from tools.scripts import summarize, write_script
+from tools.vision import describe_image
 from tools.writing import suggest_hashtags, write_caption
 
 TOOLS: list[BaseTool] = [write_caption, suggest_hashtags, remember, recall, approve_draft]
+TOOLS += [schedule_post, publish_now, list_queue, cancel_post, reschedule_post, connect_account]
+TOOLS += [describe_image]
+TOOLS += [transcribe, read_url, write_script, summarize]
+TOOLS += OPTIMIZE_TOOLS
 
-# The graph stops for the user's approval before running any of these (later: schedule_post, publish_now).
-SENSITIVE_TOOLS: frozenset[str] = frozenset({"approve_draft"})
+# The graph stops for the user's approval before running any of these.
+SENSITIVE_TOOLS: frozenset[str] = frozenset({"approve_draft", "schedule_post", "publish_now"})
 
 __all__ = ["SENSITIVE_TOOLS", "TOOLS"]

@@ -7,9 +7,10 @@ from typing import Any
 from langchain_core.tools import tool
 from langgraph.prebuilt import ToolRuntime
 
-from agent import repo
+from agent import assets, repo
 from agent.errors import StudioError
 from agent.models import Draft
+from agent.optimize.scorer import score_post
 from integrations.writers.base import CaptionRequest, HashtagRequest
 from prompts.counting import count, trim_to_limit
 from prompts.platforms import rule
@@ -67,6 +68,7 @@ def draft_view(draft: Draft) -> dict[str, Any]:
         "writer": draft.writer,
         "status": draft.status,
         "fallback_reason": (draft.meta or {}).get("fallback_reason"),
+        "media": list(draft.media or []),
     }
 
 
@@ -76,12 +78,17 @@ def _error(message: str) -> tuple[str, dict[str, Any]]:
 
 @tool(response_format="content_and_artifact")
 def write_caption(
-    brief: str, platform: str, runtime: ToolRuntime[Any], subject: str | None = None
+    brief: str,
+    platform: str,
+    runtime: ToolRuntime[Any],
+    subject: str | None = None,
+    media: list[int] | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """Write a ready-to-post caption for ONE platform and save it as a draft.
 
     Call once per target platform. `brief` is the user's request in their words; `subject` is what the
-    post is about (derived from the brief when omitted). Returns the draft id, its text and hashtags; the
+    post is about (derived from the brief when omitted). `media`: ids of the user's image/video assets to
+    post with the caption (e.g. the photo it describes). Returns the draft id, its text and hashtags; the
     text always fits the platform's character limit.
     """
     brief = brief.strip()
@@ -94,6 +101,10 @@ def write_caption(
     except ValueError as exc:
         return _error(str(exc))
     with user_session(runtime) as (session, ctx):
+        try:
+            media_ids = assets.postable_media(session, user_id=ctx.user_id, asset_ids=media or [])
+        except StudioError as exc:
+            return _error(str(exc))
         voice = voice_for(session, user_id=ctx.user_id, platform=r.name)
         request = CaptionRequest(
             brief=brief,
@@ -116,6 +127,8 @@ def write_caption(
             text=text,
             hashtags=tags,
             writer=result.writer,
+            media=media_ids,
+            score=score_post(text, tags, r.name, bool(media_ids), emoji_allowed=voice.emoji_allowed).total,
             meta={"brief": brief, "fallback_reason": result.fallback_reason}
             if result.fallback_reason
             else {"brief": brief},
@@ -158,8 +171,16 @@ def suggest_hashtags(
         if draft is not None:
             merged = dedupe_tags(result.hashtags + list(draft.hashtags), wanted)
             new_text, tags = fit(draft.text, merged, r.name)
+            new_score = score_post(
+                new_text, tags, r.name, bool(draft.media), emoji_allowed=voice.emoji_allowed
+            ).total
             draft = repo.update_draft(
-                session, user_id=ctx.user_id, draft_id=draft.id or 0, text=new_text, hashtags=tags
+                session,
+                user_id=ctx.user_id,
+                draft_id=draft.id or 0,
+                text=new_text,
+                hashtags=tags,
+                score=new_score,
             )
             view = draft_view(draft)
             return f"Draft #{draft.id} hashtags: {hashtag_block(tags)}", view

@@ -32,7 +32,6 @@ console = Console()
 err = Console(stderr=True)
 
 DEFAULT_OWNER = "owner@studio.local"
-MAX_TEXT_FILE_BYTES = 1_000_000
 
 
 def _settings() -> Settings:
@@ -207,30 +206,12 @@ def _redacted(url: str) -> str:
 # -- ask ---------------------------------------------------------------------------------------------
 
 
-def _read_files(files: list[Path]) -> str:
-    """Text files only for now; images, audio and video arrive with the perception tools."""
-    parts = []
+def _read_files(files: list[Path]) -> list[Path]:
+    """The files to attach; what they are (image, audio, video, text) is found out by ingest, by content."""
     for path in files:
         if not path.is_file():
             raise StudioError(f"{path}: no such file.")
-        size = path.stat().st_size
-        if size == 0:
-            raise StudioError(f"{path}: the file is empty.")
-        if size > MAX_TEXT_FILE_BYTES:
-            raise StudioError(
-                f"{path}: {size:,} bytes; text files are limited to {MAX_TEXT_FILE_BYTES:,} bytes."
-            )
-        data = path.read_bytes()
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise StudioError(
-                f"{path}: not UTF-8 text. Images, audio and video are not supported by this version yet."
-            ) from None
-        if "\x00" in text:
-            raise StudioError(f"{path}: binary content; only text files are supported by this version.")
-        parts.append(text.strip())
-    return "\n\n".join(parts)
+    return files
 
 
 @app.command()
@@ -279,22 +260,26 @@ async def _ask(
     from agent.studio import Studio
 
     text = request or ""
-    if files:
-        text = (text + "\n\n" + _read_files(files)).strip()
-    if not text and not (thread and approve is not None):
+    attachments = _read_files(files)
+    if not text and not attachments and not (thread and approve is not None):
         raise StudioError(
             'Tell me what you want, e.g. studio ask "write an Instagram caption about our oat latte".'
         )
-    async with Studio.open(settings) as studio:
+    async with Studio.open(settings, timer=False) as studio:  # a one-shot command publishes nothing
         with session_scope(studio.services.engine) as session:
             owner = repo.get_or_create_identity_user(
                 session, channel="cli", external_id=repo.normalize_email(email), email=email
             )
             user_id = owner.id
         thread_id = thread or f"cli-{uuid.uuid4().hex}"
-        if text:
+        if text or attachments:
             result = await studio.run_turn(
-                user_id=user_id, thread_id=thread_id, text=text, platforms=platforms, channel="cli"
+                user_id=user_id,
+                thread_id=thread_id,
+                text=text,
+                platforms=platforms,
+                channel="cli",
+                attachments=attachments,
             )
         else:
             result = await studio.result(thread_id=thread_id)
@@ -320,6 +305,58 @@ def _print_result(result: dict[str, Any]) -> None:
     console.print(
         f"\n[dim]tools: {', '.join(result['tools']) or '—'} · {backend} · thread {result['thread_id']}[/dim]"
     )
+
+
+# -- keys --------------------------------------------------------------------------------------------
+
+keys_app = typer.Typer(help="Encryption keys of stored platform credentials.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("generate")
+def keys_generate() -> None:
+    """Print a new Fernet key (put it first in STUDIO_SECRET_KEY, the old keys after it)."""
+    from cryptography.fernet import Fernet
+
+    print(Fernet.generate_key().decode())
+
+
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """Re-encrypt every stored credential with the newest key of STUDIO_SECRET_KEY."""
+    from agent.security import CredentialBox
+
+    settings = _settings()
+    keys, _ = settings.resolved_secrets()
+    try:
+        with session_scope(_engine(settings)) as session:
+            count = repo.rotate_credentials(session, box=CredentialBox(keys))
+    except StudioError as exc:
+        _fail(exc)
+    console.print(f"Re-encrypted {count} account credential(s) with the newest key.")
+    if len(keys) > 1:
+        console.print(
+            "The older keys are no longer needed for stored credentials; remove them from STUDIO_SECRET_KEY."
+        )
+
+
+# -- worker ------------------------------------------------------------------------------------------
+
+
+@app.command()
+def worker(
+    worker_id: Annotated[str | None, typer.Option("--id", help="Name in claims (default host:pid).")] = None,
+    batch: Annotated[int | None, typer.Option(help="Posts claimed per round (default 50).")] = None,
+) -> None:
+    """Publish due posts as a separate process (run several on PostgreSQL; set STUDIO_SCHEDULER=off)."""
+    import logging
+
+    from agent.worker import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = _settings()
+    console.print(f"Worker publishing due posts from {_redacted(settings.sqlalchemy_url)} (Ctrl-C stops).")
+    asyncio.run(run_worker(settings, worker_id=worker_id, batch_size=batch))
 
 
 def main() -> None:

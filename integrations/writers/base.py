@@ -57,9 +57,90 @@ class WriterResult(BaseModel):
     fallback_reason: str | None = None
 
 
+class TimedText(BaseModel):
+    start: float = Field(ge=0, description="Seconds from the start of the recording.")
+    end: float = Field(ge=0)
+    text: str
+
+
+class ScriptRequest(BaseModel):
+    """A short-form video script from a transcript (voice note, video) and what is seen in the footage."""
+
+    brief: str = Field(default="", description="What the user asked for, in their words.")
+    transcript: str
+    segments: list[TimedText] = Field(default_factory=list, description="The transcript with timestamps.")
+    duration_s: float | None = None
+    platform: str
+    platform_label: str
+    target_seconds: int = Field(default=45, ge=5, le=180)
+    visuals: list[str] = Field(default_factory=list, description="What the footage shows (vision labels).")
+    language: str = "en"
+    voice: VoiceGuide = Field(default_factory=VoiceGuide)
+
+
+class ScriptBeat(BaseModel):
+    start_s: float = Field(ge=0, description="When the beat starts, in seconds from the start of the video.")
+    end_s: float = Field(ge=0, description="When it ends.")
+    line: str = Field(description="What is said, on camera or as voice-over.")
+    visual: str = Field(description="What is shown: the shot, b-roll or on-screen text.")
+
+
+class ScriptOut(BaseModel):
+    """Structured output asked of a model writer for a script."""
+
+    hook: str = Field(description="The first two seconds: one line that stops the scroll.")
+    beats: list[ScriptBeat] = Field(min_length=1, max_length=8)
+    cta: str = Field(description="The call to action at the end.")
+    caption: str = Field(description="The caption to post with the video, without hashtags.")
+    hashtags: list[str] = Field(default_factory=list, description="Hashtags without the # sign.")
+
+
+class ScriptResult(ScriptOut):
+    writer: str
+    fallback_reason: str | None = None
+
+    def as_text(self) -> str:
+        """The script as a creator reads it: hook, timed beats with their visuals, call to action."""
+        lines = [f"HOOK (0:00): {self.hook}"]
+        for beat in self.beats:
+            lines.append(f"[{_clock(beat.start_s)}–{_clock(beat.end_s)}] {beat.line}")
+            lines.append(f"    Visual: {beat.visual}")
+        lines.append(f"CTA: {self.cta}")
+        return "\n".join(lines)
+
+
+def _clock(seconds: float) -> str:
+    total = max(0, round(seconds))
+    return f"{total // 60}:{total % 60:02d}"
+
+
+class SummaryRequest(BaseModel):
+    text: str
+    title: str = ""
+    source: str = Field(default="text", description="article | transcript | document | text")
+    max_points: int = Field(default=5, ge=1, le=10)
+    language: str = "en"
+    voice: VoiceGuide = Field(default_factory=VoiceGuide)
+
+
+class SummaryOut(BaseModel):
+    title: str = Field(description="A short title.")
+    summary: str = Field(description="Two or three sentences.")
+    key_points: list[str] = Field(default_factory=list, description="The key points, one sentence each.")
+
+
+class SummaryResult(SummaryOut):
+    writer: str
+    fallback_reason: str | None = None
+
+
 class Writer(Protocol):
     name: str
 
     def caption(self, request: CaptionRequest) -> WriterResult: ...
 
     def hashtags(self, request: HashtagRequest) -> WriterResult: ...
+
+    def script(self, request: ScriptRequest) -> ScriptResult: ...
+
+    def summary(self, request: SummaryRequest) -> SummaryResult: ...

@@ -18,6 +18,12 @@ from integrations.writers.base import (
     CaptionRequest,
     HashtagRequest,
     HashtagsOut,
+    ScriptOut,
+    ScriptRequest,
+    ScriptResult,
+    SummaryOut,
+    SummaryRequest,
+    SummaryResult,
     WriterResult,
 )
 from integrations.writers.template import TemplateWriter, clean_tag
@@ -70,6 +76,48 @@ class LLMWriter:
             return WriterResult(hashtags=tags, writer=self.name)
         except Exception as exc:  # noqa: BLE001 - invalid answer or client error: fall back
             return self._fall_back("hashtags", request, exc)
+
+    def script(self, request: ScriptRequest) -> ScriptResult:
+        try:
+            out = self._ask(
+                ScriptOut,
+                render("writer_system", voice=request.voice),
+                render("script", req=request),
+            )
+            assert isinstance(out, ScriptOut)
+            if not out.hook.strip() or not out.beats or not out.caption.strip():
+                raise ValueError("empty hook, beats or caption")
+            tags = [t for t in (clean_tag(h) for h in out.hashtags) if t]
+            data = out.model_dump()
+            data["hashtags"] = tags
+            return ScriptResult(**data, writer=self.name)
+        except Exception as exc:  # noqa: BLE001 - invalid answer or client error: the user still gets a script
+            result: ScriptResult = self._fall_back_to(self._fallback.script, "script", request, exc)
+            return result
+
+    def summary(self, request: SummaryRequest) -> SummaryResult:
+        try:
+            out = self._ask(
+                SummaryOut,
+                render("writer_system", voice=request.voice),
+                render("summary", req=request),
+            )
+            assert isinstance(out, SummaryOut)
+            if not out.summary.strip():
+                raise ValueError("empty summary")
+            points = [p.strip() for p in out.key_points if p.strip()][: request.max_points]
+            return SummaryResult(
+                title=out.title.strip(), summary=out.summary.strip(), key_points=points, writer=self.name
+            )
+        except Exception as exc:  # noqa: BLE001 - invalid answer or client error: fall back
+            summary: SummaryResult = self._fall_back_to(self._fallback.summary, "summary", request, exc)
+            return summary
+
+    def _fall_back_to(self, method: Any, task: str, request: Any, exc: BaseException) -> Any:
+        log.warning("%s writer failed on %s (%s): falling back to the template writer", self.name, task, exc)
+        result = method(request)
+        result.fallback_reason = f"{self.name} failed: {type(exc).__name__}: {str(exc)[:200]}"
+        return result
 
     def _fall_back(self, task: str, request: Any, exc: BaseException) -> WriterResult:
         log.warning("%s writer failed on %s (%s): falling back to the template writer", self.name, task, exc)

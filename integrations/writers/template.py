@@ -10,7 +10,16 @@ import hashlib
 import re
 import unicodedata
 
-from integrations.writers.base import CaptionRequest, HashtagRequest, VoiceGuide, WriterResult
+from integrations.writers.base import (
+    CaptionRequest,
+    HashtagRequest,
+    ScriptRequest,
+    ScriptResult,
+    SummaryRequest,
+    SummaryResult,
+    VoiceGuide,
+    WriterResult,
+)
 from prompts.counting import count, trim_to_limit
 from prompts.platforms import rule
 
@@ -252,3 +261,13 @@ class TemplateWriter:
     def hashtags(self, request: HashtagRequest) -> WriterResult:
         tags = hashtags_for(request.text, request.count, request.voice, camel=request.platform == "mastodon")
         return WriterResult(hashtags=tags, writer=self.name)
+
+    def script(self, request: ScriptRequest) -> ScriptResult:
+        from integrations.writers.longform import template_script
+
+        return template_script(request, self.name)
+
+    def summary(self, request: SummaryRequest) -> SummaryResult:
+        from integrations.writers.longform import template_summary
+
+        return template_summary(request, self.name)

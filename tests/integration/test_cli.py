@@ -85,7 +85,7 @@ def test_binary_file_is_refused_clearly(data_dir: Path, tmp_path: Path) -> None:
     blob.write_bytes(b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4)
     proc = studio(data_dir, "ask", "--json", "--file", str(blob), "caption this")
     assert proc.returncode == 1
-    assert "not UTF-8 text" in json.loads(proc.stdout)["error"]
+    assert "photo.jpg looks like a JPEG image but can't be read" in json.loads(proc.stdout)["error"]
 
 
 def test_invalid_configuration_names_the_setting(data_dir: Path) -> None:

@@ -273,3 +273,23 @@ async def test_dangling_tool_calls_are_not_sent_to_the_model() -> None:
     ids = [c["id"] for m in cleaned if isinstance(m, AIMessage) for c in m.tool_calls]
     assert ids == ["x2"]
     assert _bounded_history(history, 1) == []  # a lone tool result is never sent without its call
+
+
+async def test_a_thread_belongs_to_the_user_who_started_it(rules_studio: Studio) -> None:
+    from agent.errors import NotFound
+
+    engine = rules_studio.services.engine
+    owner = make_user(engine, "thread-owner@example.com")
+    intruder = make_user(engine, "thread-intruder@example.com")
+    first = await rules_studio.run_turn(
+        user_id=owner, thread_id="owned", text="write a tweet about our oat latte"
+    )
+    await rules_studio.run_turn(user_id=owner, thread_id="owned", text="approve it")
+    with pytest.raises(NotFound):
+        await rules_studio.run_turn(user_id=intruder, thread_id="owned", text="what do you remember?")
+    with pytest.raises(NotFound):
+        await rules_studio.run_turn(user_id=intruder, thread_id="owned", resume={"approved": True})
+    done = await rules_studio.run_turn(user_id=owner, thread_id="owned", resume={"approved": True})
+    assert done.tools == ["approve_draft"]
+    with session_scope(engine) as session:
+        assert repo.get_draft(session, user_id=owner, draft_id=first.drafts[0]["id"]).status == "approved"

@@ -13,7 +13,14 @@ from hypothesis import strategies as st
 import prompts
 from agent.models import BrandProfile
 from agent.settings import KNOWN_PLATFORMS
-from integrations.writers.base import CaptionRequest, HashtagRequest, VoiceGuide
+from integrations.writers.base import (
+    CaptionRequest,
+    HashtagRequest,
+    ScriptRequest,
+    SummaryRequest,
+    TimedText,
+    VoiceGuide,
+)
 from prompts.counting import X_URL_WEIGHT, count, fits, length_for, trim_to_limit
 from prompts.platforms import platform_names, platform_rules, resolve_platform, rule
 
@@ -75,6 +82,30 @@ def _variables(name: str) -> dict[str, Any]:
             "platforms": ["x", "linkedin"],
         },
         "writer_system": {"voice": voice},
+        "script": {
+            "req": ScriptRequest(
+                brief="turn this voice note into a reel script",
+                transcript="Today we launch our oat latte. It is creamy.",
+                segments=[
+                    TimedText(start=0.0, end=2.5, text="Today we launch our oat latte."),
+                    TimedText(start=2.5, end=4.0, text="It is creamy."),
+                ],
+                duration_s=4.2,
+                platform="tiktok",
+                platform_label="TikTok",
+                visuals=["coffee cup", "latte art"],
+                voice=voice,
+            )
+        },
+        "summary": {
+            "req": SummaryRequest(
+                text="Our bakery opens a second shop on Main Street.",
+                title="Second shop",
+                source="article",
+                max_points=3,
+                voice=voice,
+            )
+        },
     }
     return values[name]
 
@@ -94,6 +125,19 @@ _EXPECTED = {
     ],
     "system": ["Monday 01 June 2026", "Europe/Berlin", "x, linkedin", "Bean There", "banned words: cheap"],
     "writer_system": ["Tone: warm and witty", "Emoji: none at all", "cheap, synergy", "Monday fuel, sorted."],
+    "script": [
+        "TikTok",
+        "reel script",
+        "[0.0–2.5] Today we launch our oat latte.",
+        "coffee cup, latte art",
+        "4.2 seconds",
+    ],
+    "summary": [
+        "this article",
+        "at most 3 key points",
+        "Its title: Second shop",
+        "second shop on Main Street",
+    ],
 }
 
 

@@ -1,0 +1,125 @@
+"""Locks for duties that must run once at a time across processes (the sweeper, metric collection).
+
+* :class:`RedisLock` — ``SET key token NX PX ttl``, released by compare-and-delete, when ``REDIS_URL`` is set.
+  When Redis cannot be reached it logs and falls back to the database lock: nothing waits on Redis and
+  nothing is lost (the duties are also safe to overlap, every write being a compare-and-set; the lock only
+  saves duplicate work).
+* :class:`PgAdvisoryLock` — ``pg_try_advisory_lock`` on a connection held for the duty.
+* :class:`LocalLock` — in-process (SQLite: one process runs the embedded scheduler).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+log = logging.getLogger(__name__)
+
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end
+"""
+
+
+class DutyLock(Protocol):
+    name: str
+
+    def hold(self, duty: str, ttl_s: float) -> Any:
+        """A context manager yielding True when this process got the duty, False when another has it."""
+
+
+class LocalLock:
+    name = "local"
+
+    def __init__(self) -> None:
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    @contextmanager
+    def hold(self, duty: str, ttl_s: float) -> Iterator[bool]:
+        with self._guard:
+            lock = self._locks.setdefault(duty, threading.Lock())
+        got = lock.acquire(blocking=False)
+        try:
+            yield got
+        finally:
+            if got:
+                lock.release()
+
+
+def advisory_key(duty: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"studio:{duty}".encode()).digest()[:8], "big", signed=True)
+
+
+class PgAdvisoryLock:
+    name = "postgres"
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def hold(self, duty: str, ttl_s: float) -> Iterator[bool]:
+        key = advisory_key(duty)
+        with self.engine.connect() as conn:
+            got = bool(conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
+            conn.commit()
+            try:
+                yield got
+            finally:
+                if got:
+                    conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                    conn.commit()
+
+
+class RedisLock:
+    name = "redis"
+
+    def __init__(self, url: str, *, fallback: DutyLock, prefix: str = "studio:duty:") -> None:
+        import redis
+
+        self._redis = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=1.0)
+        self._errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
+        self.fallback = fallback
+        self.prefix = prefix
+        self.degraded = False
+
+    @contextmanager
+    def hold(self, duty: str, ttl_s: float) -> Iterator[bool]:
+        key, token = self.prefix + duty, uuid.uuid4().hex
+        try:
+            got = bool(self._redis.set(key, token, nx=True, px=max(1, int(ttl_s * 1000))))
+        except self._errors as exc:
+            if not self.degraded:
+                log.warning(
+                    "Redis unavailable for the %s lock (%s); using the %s lock", duty, exc, self.fallback.name
+                )
+            self.degraded = True
+            with self.fallback.hold(duty, ttl_s) as fallback_got:
+                yield fallback_got
+            return
+        if self.degraded:
+            log.info("Redis is back; duty locks use Redis again")
+            self.degraded = False
+        try:
+            yield got
+        finally:
+            if got:
+                try:
+                    self._redis.eval(_RELEASE, 1, key, token)
+                except self._errors as exc:  # it expires by itself after ttl
+                    log.warning("Could not release the %s lock in Redis (%s)", duty, exc)
+
+    def close(self) -> None:
+        self._redis.close()
+
+
+def make_duty_lock(engine: Engine, redis_url: str | None) -> DutyLock:
+    db: DutyLock = PgAdvisoryLock(engine) if engine.dialect.name == "postgresql" else LocalLock()
+    return RedisLock(redis_url, fallback=db) if redis_url else db

@@ -1,0 +1,1 @@
+"""Publishers: one port (:class:`integrations.publishers.base.Publisher`) with an adapter per target."""

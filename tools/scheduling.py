@@ -1,0 +1,261 @@
+"""Scheduling and publishing tools. ``schedule_post`` and ``publish_now`` run only after the user approves
+(they are in SENSITIVE_TOOLS); the graph stops for the decision before either runs."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from langchain_core.tools import tool
+from langgraph.prebuilt import ToolRuntime
+
+from agent import repo
+from agent import scheduling as sched
+from agent.errors import StudioError
+from agent.models import ScheduledPost
+from agent.timeparse import When, parse_when, zone
+from tools.common import user_session
+
+PUBLISHERS = ("webhook", "outbox")  # account kinds that can publish today
+_NEXT_SLOT = re.compile(r"^(?:the\s+)?next\s+(?:free\s+|open\s+|available\s+)?slot$", re.I)
+
+
+def _error(message: str) -> tuple[str, dict[str, Any]]:
+    return message, {"type": "error", "message": message}
+
+
+def post_view(post: ScheduledPost) -> dict[str, Any]:
+    tz = zone(post.timezone)
+    local = post.run_at.astimezone(tz) if post.run_at else None
+    return {
+        "type": "post",
+        "id": post.id,
+        "draft_id": post.draft_id,
+        "platform": post.platform,
+        "account_id": post.account_id,
+        "state": post.state,
+        "run_at": post.run_at.isoformat() if post.run_at else None,
+        "local_time": f"{local:%a %d %b %Y %H:%M} {local.tzname()}" if local else None,
+        "attempts": post.attempts,
+        "external_url": post.external_url,
+        "last_error": post.last_error,
+        "text": str((post.content or {}).get("text", ""))[:200],
+    }
+
+
+def _line(view: dict[str, Any]) -> str:
+    line = f"#{view['id']} {view['platform']} · {view['state']}"
+    if view["local_time"] and view["state"] in {"scheduled", "publishing"}:
+        line += f" · {view['local_time']}"
+    if view["external_url"]:
+        line += f" · {view['external_url']}"
+    if view["last_error"] and view["state"] in {"failed", "unconfirmed", "scheduled"}:
+        line += f" · {view['last_error'][:160]}"
+    return line + f" — “{view['text'][:60]}”"
+
+
+def _resolve_when(
+    session: Any, ctx: Any, when: str, *, platform: str, account_id: int | None
+) -> tuple[When, str]:
+    tz_name = repo.get_brand_profile(session, user_id=ctx.user_id).timezone or "UTC"
+    now = datetime.now(UTC)
+    if not when.strip() or _NEXT_SLOT.match(when.strip()):
+        slot = sched.next_free_slot(
+            session, user_id=ctx.user_id, platform=platform, account_id=account_id, tz=tz_name, after=now
+        )
+        return slot, tz_name
+    return parse_when(when, now=now, tz=tz_name), tz_name
+
+
+def _notify(ctx: Any, post: ScheduledPost) -> None:
+    timer = ctx.services.timer
+    if timer is not None and post.id is not None and post.run_at is not None:
+        timer.notify(post.id, post.run_at)
+
+
+@tool(response_format="content_and_artifact")
+def schedule_post(
+    draft_id: int, when: str, runtime: ToolRuntime[Any], account: str | None = None
+) -> tuple[str, dict[str, Any]]:
+    """Schedule a draft to be published at a time. The user approves before this runs.
+
+    `when` is the user's words: "tomorrow 9am", "friday 10:30", "in 2 hours", "next free slot", or ISO 8601;
+    it is read in the user's timezone. `account` is a connected account's handle or id (default: the
+    user's account for the draft's platform, else the local outbox).
+    """
+    try:
+        with user_session(runtime) as (session, ctx):
+            draft = repo.get_draft(session, user_id=ctx.user_id, draft_id=draft_id)
+            acc = sched.choose_account(session, user_id=ctx.user_id, platform=draft.platform, account=account)
+            resolved, tz_name = _resolve_when(
+                session, ctx, when, platform=draft.platform, account_id=acc.id if acc else None
+            )
+            post = sched.schedule_draft(
+                session,
+                user_id=ctx.user_id,
+                draft_id=draft_id,
+                run_at=resolved.at,
+                timezone=tz_name,
+                account_id=acc.id if acc else None,
+                approval=f"approved by the user in conversation {ctx.thread_id}",
+                max_attempts=ctx.services.settings.publish_max_attempts,
+            )
+            repo.record_approval(
+                session,
+                user_id=ctx.user_id,
+                tool="schedule_post",
+                decision="approved",
+                target=f"draft:{draft_id}",
+                thread_id=ctx.thread_id,
+            )
+            view = post_view(post)
+            target = acc.handle if acc else "the local outbox"
+    except StudioError as exc:
+        return _error(str(exc))
+    _notify(ctx, post)
+    return f"Post #{view['id']} (draft #{draft_id}) will go to {target} on {resolved.describe()}.", view
+
+
+@tool(response_format="content_and_artifact")
+async def publish_now(
+    draft_id: int, runtime: ToolRuntime[Any], account: str | None = None
+) -> tuple[str, dict[str, Any]]:
+    """Publish a draft right away. The user approves before this runs. `account` as for schedule_post."""
+    try:
+        with user_session(runtime) as (session, ctx):
+            draft = repo.get_draft(session, user_id=ctx.user_id, draft_id=draft_id)
+            acc = sched.choose_account(session, user_id=ctx.user_id, platform=draft.platform, account=account)
+            tz_name = repo.get_brand_profile(session, user_id=ctx.user_id).timezone or "UTC"
+            post = sched.schedule_draft(
+                session,
+                user_id=ctx.user_id,
+                draft_id=draft_id,
+                run_at=datetime.now(UTC),
+                timezone=tz_name,
+                account_id=acc.id if acc else None,
+                approval=f"publish now, approved by the user in conversation {ctx.thread_id}",
+                max_attempts=ctx.services.settings.publish_max_attempts,
+            )
+            repo.record_approval(
+                session,
+                user_id=ctx.user_id,
+                tool="publish_now",
+                decision="approved",
+                target=f"draft:{draft_id}",
+                thread_id=ctx.thread_id,
+            )
+            post_id = post.id
+    except StudioError as exc:
+        return _error(str(exc))
+    assert post_id is not None
+    await ctx.services.dispatcher.dispatch_due([post_id])
+    with user_session(runtime) as (session, ctx):
+        view = post_view(sched.get_post(session, user_id=ctx.user_id, post_id=post_id))
+    if view["state"] == "published":
+        where = f" at {view['external_url']}" if view["external_url"] else ""
+        return f"Post #{post_id} (draft #{draft_id}) is published{where}.", view
+    if view["state"] == "scheduled":
+        return (
+            f"Post #{post_id} could not be published yet ({view['last_error']}); "
+            f"I'll retry at {view['local_time']}.",
+            view,
+        )
+    return f"Post #{post_id} is {view['state']}: {view['last_error'] or 'see the queue'}.", view
+
+
+@tool(response_format="content_and_artifact")
+def list_queue(runtime: ToolRuntime[Any]) -> tuple[str, dict[str, Any]]:
+    """Show the user's publishing queue: scheduled posts (soonest first) and any needing attention
+    (failed or unconfirmed)."""
+    with user_session(runtime) as (session, ctx):
+        views = [post_view(p) for p in sched.list_queue(session, user_id=ctx.user_id)]
+    if not views:
+        return "Your queue is empty.", {"type": "queue", "items": []}
+    return "Your queue:\n" + "\n".join(_line(v) for v in views), {"type": "queue", "items": views}
+
+
+@tool(response_format="content_and_artifact")
+def cancel_post(post_id: int, runtime: ToolRuntime[Any]) -> tuple[str, dict[str, Any]]:
+    """Cancel a scheduled (or failed/unconfirmed) post by its post id (from the queue, not the draft id)."""
+    try:
+        with user_session(runtime) as (session, ctx):
+            post = sched.cancel_post(session, user_id=ctx.user_id, post_id=post_id)
+            view = post_view(post)
+    except StudioError as exc:
+        return _error(str(exc))
+    if ctx.services.timer is not None:
+        ctx.services.timer.forget(post_id)
+    return f"Post #{post_id} is cancelled.", view
+
+
+@tool(response_format="content_and_artifact")
+def reschedule_post(post_id: int, when: str, runtime: ToolRuntime[Any]) -> tuple[str, dict[str, Any]]:
+    """Move a queued post (by post id) to a new time; also retries a failed or unconfirmed post.
+    `when` as for schedule_post."""
+    try:
+        with user_session(runtime) as (session, ctx):
+            post = sched.get_post(session, user_id=ctx.user_id, post_id=post_id)
+            resolved, _ = _resolve_when(
+                session, ctx, when, platform=post.platform, account_id=post.account_id
+            )
+            post = sched.reschedule_post(session, user_id=ctx.user_id, post_id=post_id, run_at=resolved.at)
+            view = post_view(post)
+    except StudioError as exc:
+        return _error(str(exc))
+    _notify(ctx, post)
+    return f"Post #{post_id} now goes out on {resolved.describe()}.", view
+
+
+@tool(response_format="content_and_artifact")
+def connect_account(
+    platform: str,
+    handle: str,
+    runtime: ToolRuntime[Any],
+    url: str | None = None,
+    secret: str | None = None,
+    verify_url: str | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """Connect a publishing account. `platform` "webhook" POSTs signed JSON to `url` (Zapier, Make, n8n);
+    `secret` signs it (generated when omitted and shown once); `verify_url` lets the studio check delivery.
+    Credentials are stored encrypted."""
+    platform = platform.strip().lower()
+    if platform not in PUBLISHERS:
+        return _error(
+            f"I can publish through: {', '.join(PUBLISHERS)} — {platform} is not available yet "
+            "(a webhook to Zapier/Make/n8n can reach it)."
+        )
+    if platform == "webhook" and not (url or "").startswith(("http://", "https://")):
+        return _error("A webhook account needs its http(s) URL.")
+    generated = not secret
+    credentials: dict[str, Any] = {"secret": secret or secrets.token_urlsafe(32)}
+    if verify_url:
+        credentials["verify_url"] = verify_url
+    try:
+        with user_session(runtime) as (session, ctx):
+            account = repo.add_platform_account(
+                session,
+                user_id=ctx.user_id,
+                platform=platform,
+                handle=handle.strip(),
+                credentials=credentials,
+                box=ctx.services.box,
+                base_url=url,
+            )
+            account_id = account.id
+    except StudioError as exc:
+        return _error(str(exc))
+    except Exception as exc:  # noqa: BLE001 - e.g. the unique (user, platform, handle) constraint
+        return _error(f"Could not connect {handle}: {type(exc).__name__}.")
+    note = (
+        f" Signing secret (shown once): {credentials['secret']}"
+        if generated and platform == "webhook"
+        else ""
+    )
+    return f"Connected {platform} account {handle} (#{account_id}).{note}", {
+        "type": "account",
+        "id": account_id,
+        "platform": platform,
+        "handle": handle,
+    }
