@@ -12,6 +12,7 @@ import logging
 import uuid
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import chainlit as cl
@@ -279,7 +280,18 @@ async def _deliver(result: TurnResult, *, user_id: str, thread_id: str, steps: T
     await cl.Message(content="That is enough approvals for one message; tell me what to do next.").send()
 
 
-async def _turn(*, text: str | None = None, approved: bool | None = None) -> None:
+def _attachments(message: cl.Message) -> list[tuple[Path, str]]:
+    """Uploaded files as (path, the user's file name): Chainlit stores them under random names, and ingest
+    checks that a file's content matches its name."""
+    return [(Path(el.path), el.name or Path(el.path).name) for el in message.elements or [] if el.path]
+
+
+async def _turn(
+    *,
+    text: str | None = None,
+    approved: bool | None = None,
+    attachments: list[tuple[Path, str]] | None = None,
+) -> None:
     """One turn with the error policy of the edge: expected failures are shown, the rest logged."""
     user_id = thread_id = "?"
     try:
@@ -294,6 +306,7 @@ async def _turn(*, text: str | None = None, approved: bool | None = None) -> Non
             platforms=_selected_platforms() if text is not None else (),
             channel="web",
             on_event=steps,
+            attachments=attachments or (),
         )
         await _deliver(result, user_id=user_id, thread_id=thread_id, steps=steps)
     except StudioError as exc:
@@ -305,7 +318,7 @@ async def _turn(*, text: str | None = None, approved: bool | None = None) -> Non
 
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
-    await _turn(text=message.content)
+    await _turn(text=message.content, attachments=_attachments(message))
 
 
 @cl.action_callback(LATER_ACTION)

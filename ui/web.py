@@ -86,6 +86,7 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
     )
     # Chainlit logs every translation file it copies and every page load without a logo at INFO.
     logging.getLogger("chainlit").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per sweep; errors still show
     root = prepare_app_root(settings)
     _set_environment(settings, root, host=host, port=port)
 

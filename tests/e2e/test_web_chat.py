@@ -137,3 +137,30 @@ def test_platforms_chosen_in_the_settings_get_the_draft(studio_install: Any, new
     reply = reply_containing(page, "draft #")
     expect(reply).to_contain_text("LinkedIn")
     expect(reply).not_to_contain_text("Instagram")
+
+
+def test_an_uploaded_voice_note_becomes_a_transcript_and_a_script(
+    studio_install: Any, new_page: Any, tmp_path: Any
+) -> None:
+    from tests.integration.media_fixtures import speak, voice_note
+
+    note = voice_note(speak(tmp_path), tmp_path / "note.ogg")  # real speech: espeak-ng, then Opus in Ogg
+    studio_install.add_user(*A)
+    studio = studio_install.start()
+    page = new_page(studio.url)
+    log_in(page, *A)
+
+    # Text first: filling the input after attaching clears the attachment in Chainlit's composer.
+    page.locator("#chat-input").fill("turn this voice note into a reel script")
+    with page.expect_response(lambda r: "/project/file?" in r.url and r.status == 200):
+        page.locator("input[type=file]").first.set_input_files(str(note))  # uploaded before we send
+    expect(page.get_by_text("note.ogg").first).to_be_visible()
+    submit = page.locator("#chat-submit")
+    expect(submit).to_be_enabled()
+    submit.click()
+
+    reply = reply_containing(page, "Transcript of")
+    expect(reply).to_contain_text("vanilla latte")
+    expect(reply).to_contain_text("HOOK")
+    expect(page.locator("#step-transcribe")).to_be_visible()
+    expect(page.locator("#step-write_script")).to_be_visible()
