@@ -7,7 +7,8 @@ template writer, and the result says so (``fallback_reason``).
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -31,6 +32,9 @@ from prompts import render
 
 log = logging.getLogger(__name__)
 
+Out = TypeVar("Out", bound=BaseModel)
+R = TypeVar("R")
+
 
 class LLMWriter:
     def __init__(self, model: BaseChatModel, model_name: str, fallback: TemplateWriter | None = None) -> None:
@@ -38,89 +42,67 @@ class LLMWriter:
         self.name = f"llm:{model_name}"
         self._fallback = fallback or TemplateWriter()
 
-    def _ask(self, schema: type[BaseModel], system: str, user: str) -> BaseModel:
-        structured = self._model.with_structured_output(schema, method="json_schema")
-        answer: Any = structured.invoke([SystemMessage(system), HumanMessage(user)])
-        if isinstance(answer, dict):
-            answer = schema.model_validate(answer)
-        if not isinstance(answer, schema):
-            raise ValueError(f"model answered {type(answer).__name__}, not {schema.__name__}")
-        return answer
+    def _write(self, task: str, schema: type[Out], request: Any, build: Callable[[Out], R]) -> R:
+        """Ask the model for ``schema`` with the task's template, validate it with ``build``; on any failure
+        (client error, invalid JSON, an answer ``build`` rejects) the template writer answers instead, and
+        the result says why (``fallback_reason``)."""
+        try:
+            structured = self._model.with_structured_output(schema, method="json_schema")
+            answer: Any = structured.invoke(
+                [
+                    SystemMessage(render("writer_system", voice=request.voice)),
+                    HumanMessage(render(task, req=request)),
+                ]
+            )
+            if isinstance(answer, dict):
+                answer = schema.model_validate(answer)
+            if not isinstance(answer, schema):
+                raise ValueError(f"model answered {type(answer).__name__}, not {schema.__name__}")
+            return build(answer)
+        except Exception as exc:  # noqa: BLE001 - invalid answer or client error: the user still gets a result
+            log.warning(
+                "%s writer failed on %s (%s): falling back to the template writer", self.name, task, exc
+            )
+            result: R = getattr(self._fallback, task)(request)  # the same task
+            result.fallback_reason = f"{self.name} failed: {type(exc).__name__}: {str(exc)[:200]}"  # type: ignore[attr-defined]
+            return result
 
     def caption(self, request: CaptionRequest) -> WriterResult:
-        try:
-            out = self._ask(
-                CaptionOut,
-                render("writer_system", voice=request.voice),
-                render("caption", req=request),
-            )
-            assert isinstance(out, CaptionOut)
+        def build(out: CaptionOut) -> WriterResult:
             if not out.caption.strip():
                 raise ValueError("empty caption")
-            tags = [t for t in (clean_tag(h) for h in out.hashtags) if t]
-            return WriterResult(text=out.caption.strip(), hashtags=tags, writer=self.name)
-        except Exception as exc:  # noqa: BLE001 - invalid answer or client error: the user still gets a draft
-            return self._fall_back("caption", request, exc)
+            return WriterResult(text=out.caption.strip(), hashtags=_tags(out.hashtags), writer=self.name)
+
+        return self._write("caption", CaptionOut, request, build)
 
     def hashtags(self, request: HashtagRequest) -> WriterResult:
-        try:
-            out = self._ask(
-                HashtagsOut,
-                render("writer_system", voice=request.voice),
-                render("hashtags", req=request),
-            )
-            assert isinstance(out, HashtagsOut)
-            tags = [t for t in (clean_tag(h) for h in out.hashtags) if t]
+        def build(out: HashtagsOut) -> WriterResult:
+            tags = _tags(out.hashtags)
             if not tags and request.count:
                 raise ValueError("no hashtags")
             return WriterResult(hashtags=tags, writer=self.name)
-        except Exception as exc:  # noqa: BLE001 - invalid answer or client error: fall back
-            return self._fall_back("hashtags", request, exc)
+
+        return self._write("hashtags", HashtagsOut, request, build)
 
     def script(self, request: ScriptRequest) -> ScriptResult:
-        try:
-            out = self._ask(
-                ScriptOut,
-                render("writer_system", voice=request.voice),
-                render("script", req=request),
-            )
-            assert isinstance(out, ScriptOut)
+        def build(out: ScriptOut) -> ScriptResult:
             if not out.hook.strip() or not out.beats or not out.caption.strip():
                 raise ValueError("empty hook, beats or caption")
-            tags = [t for t in (clean_tag(h) for h in out.hashtags) if t]
-            data = out.model_dump()
-            data["hashtags"] = tags
-            return ScriptResult(**data, writer=self.name)
-        except Exception as exc:  # noqa: BLE001 - invalid answer or client error: the user still gets a script
-            result: ScriptResult = self._fall_back_to(self._fallback.script, "script", request, exc)
-            return result
+            return ScriptResult(**{**out.model_dump(), "hashtags": _tags(out.hashtags)}, writer=self.name)
+
+        return self._write("script", ScriptOut, request, build)
 
     def summary(self, request: SummaryRequest) -> SummaryResult:
-        try:
-            out = self._ask(
-                SummaryOut,
-                render("writer_system", voice=request.voice),
-                render("summary", req=request),
-            )
-            assert isinstance(out, SummaryOut)
+        def build(out: SummaryOut) -> SummaryResult:
             if not out.summary.strip():
                 raise ValueError("empty summary")
             points = [p.strip() for p in out.key_points if p.strip()][: request.max_points]
             return SummaryResult(
                 title=out.title.strip(), summary=out.summary.strip(), key_points=points, writer=self.name
             )
-        except Exception as exc:  # noqa: BLE001 - invalid answer or client error: fall back
-            summary: SummaryResult = self._fall_back_to(self._fallback.summary, "summary", request, exc)
-            return summary
 
-    def _fall_back_to(self, method: Any, task: str, request: Any, exc: BaseException) -> Any:
-        log.warning("%s writer failed on %s (%s): falling back to the template writer", self.name, task, exc)
-        result = method(request)
-        result.fallback_reason = f"{self.name} failed: {type(exc).__name__}: {str(exc)[:200]}"
-        return result
+        return self._write("summary", SummaryOut, request, build)
 
-    def _fall_back(self, task: str, request: Any, exc: BaseException) -> WriterResult:
-        log.warning("%s writer failed on %s (%s): falling back to the template writer", self.name, task, exc)
-        result: WriterResult = getattr(self._fallback, task)(request)
-        result.fallback_reason = f"{self.name} failed: {type(exc).__name__}: {str(exc)[:200]}"
-        return result
+
+def _tags(raw: list[str]) -> list[str]:
+    return [t for t in (clean_tag(h) for h in raw) if t]
