@@ -6,6 +6,7 @@ Everything is scoped to the user in the runtime context.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -78,6 +79,39 @@ def _scheduled_local(session: Session, user_id: str, draft: Draft, tz: str) -> d
     if post is None or post.run_at is None:
         return None
     return post.run_at.astimezone(ZoneInfo(post.timezone or tz))
+
+
+def _derived_draft(
+    session: Any,
+    ctx: Any,
+    draft: Draft,
+    *,
+    text: str,
+    hashtags: list[str],
+    score: float,
+    meta: dict[str, Any],
+) -> Draft:
+    """A new draft made from ``draft`` (improved or a variant), in the same variant group; the original stays."""
+    group = draft.variant_group or f"draft-{draft.id}"
+    if draft.variant_group is None:
+        repo.set_draft_variant_group(
+            session, user_id=ctx.user_id, draft_id=draft.id or 0, variant_group=group
+        )
+        draft.variant_group = group
+    return repo.create_draft(
+        session,
+        user_id=ctx.user_id,
+        thread_id=ctx.thread_id,
+        platform=draft.platform,
+        kind=draft.kind,
+        text=text,
+        hashtags=hashtags,
+        media=list(draft.media),
+        writer="optimizer",
+        variant_group=group,
+        score=score,
+        meta={**_carried_meta(draft), **meta},
+    )
 
 
 def _carried_meta(draft: Draft) -> dict[str, Any]:
@@ -182,24 +216,14 @@ def improve_post(draft_id: int, runtime: ToolRuntime[Any]) -> tuple[str, dict[st
                 f"What is left is up to you:\n{tips}"
             )
             return reply, {"type": "score", "draft_id": draft.id, **result.before.as_dict(), "reply": reply}
-        group = draft.variant_group or f"draft-{draft.id}"
-        if draft.variant_group is None:
-            repo.set_draft_variant_group(
-                session, user_id=ctx.user_id, draft_id=draft.id or 0, variant_group=group
-            )
-        new = repo.create_draft(
+        new = _derived_draft(
             session,
-            user_id=ctx.user_id,
-            thread_id=ctx.thread_id,
-            platform=draft.platform,
-            kind=draft.kind,
+            ctx,
+            draft,
             text=result.text,
             hashtags=result.hashtags,
-            media=list(draft.media),
-            writer="optimizer",
-            variant_group=group,
             score=result.after.total,
-            meta={**_carried_meta(draft), "improved_from": draft.id, "changes": list(result.changes)},
+            meta={"improved_from": draft.id, "changes": list(result.changes)},
         )
         view = draft_view(new)
     factor_lines = [f"- {f['label']}: {f['before']} → {f['after']}" for f in result.factor_changes()]
@@ -243,31 +267,16 @@ def ab_variants(draft_id: int, runtime: ToolRuntime[Any], n: int = 3) -> tuple[s
         )
         if not variants:
             return _error(f"Draft #{draft.id} is too short to make variants of.")
-        group = draft.variant_group or f"draft-{draft.id}"
-        if draft.variant_group is None:
-            repo.set_draft_variant_group(
-                session, user_id=ctx.user_id, draft_id=draft.id or 0, variant_group=group
-            )
         items = []
         for v in variants:
-            saved = repo.create_draft(
+            saved = _derived_draft(
                 session,
-                user_id=ctx.user_id,
-                thread_id=ctx.thread_id,
-                platform=draft.platform,
-                kind=draft.kind,
+                ctx,
+                draft,
                 text=v.text,
                 hashtags=v.hashtags,
-                media=list(draft.media),
-                writer="optimizer",
-                variant_group=group,
                 score=v.score.total,
-                meta={
-                    **_carried_meta(draft),
-                    "variant_of": draft.id,
-                    "variant": v.key,
-                    "hypothesis": v.hypothesis,
-                },
+                meta={"variant_of": draft.id, "variant": v.key, "hypothesis": v.hypothesis},
             )
             items.append(
                 {
@@ -291,7 +300,7 @@ def ab_variants(draft_id: int, runtime: ToolRuntime[Any], n: int = 3) -> tuple[s
     return reply, {
         "type": "variants",
         "draft_id": draft.id,
-        "variant_group": group,
+        "variant_group": draft.variant_group,
         "drafts": ranked,
         "reply": reply,
     }
