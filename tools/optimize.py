@@ -87,7 +87,7 @@ def _derived_draft(
     draft: Draft,
     *,
     text: str,
-    hashtags: list[str],
+    hashtags: Sequence[str],
     score: float,
     meta: dict[str, Any],
 ) -> Draft:
