@@ -75,9 +75,9 @@ class DispatchPolicy:
         """Seconds before the next attempt. With ``Retry-After``: that, plus up to 10 % jitter (never
         sooner). Without: "equal jitter" exponential backoff, in [b/2, b] for b = base * 2^(attempt-1)."""
         if retry_after is not None:
-            return retry_after + rng.random() * min(5.0, 0.1 * retry_after)
+            return float(retry_after + rng.random() * min(5.0, 0.1 * retry_after))
         backoff = min(self.backoff_max_s, self.backoff_base_s * 2 ** max(0, attempt - 1))
-        return backoff / 2 + rng.random() * backoff / 2
+        return float(backoff / 2 + rng.random() * backoff / 2)
 
 
 class PublisherResolver(Protocol):
@@ -297,9 +297,9 @@ class Dispatcher:
     ) -> bool:
         assert result is not None
         published_at = now
-        values = {
+        values: dict[str, Any] = {
             "external_id": result.external_id[:300],
-            "external_url": (result.url or None) and result.url[:1000],  # type: ignore[index]
+            "external_url": result.url[:1000] if result.url else None,
             "published_at": published_at,
             "last_error": None,
             "metrics_stage": 0,

@@ -55,7 +55,7 @@ class ScriptedChatModel(BaseChatModel):
         self.bound_tools = [t.name if hasattr(t, "name") else str(t) for t in tools]
         return self
 
-    def with_structured_output(self, schema: Any, **kwargs: Any) -> Runnable[Any, Any]:  # type: ignore[override]
+    def with_structured_output(self, schema: Any, **kwargs: Any) -> Runnable[Any, Any]:
         def answer(messages: Any) -> Any:
             self.calls.append(list(messages) if isinstance(messages, list) else [messages])
             if not self.structured:

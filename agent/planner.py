@@ -123,7 +123,8 @@ def classify(text: str) -> Intent:
         return Intent.CANCEL_POST
     if _QUEUE.search(text):
         return Intent.QUEUE
-    if _PUBLISH_NOW.match(text) and _DRAFT_REF.search(_PUBLISH_NOW.match(text)["rest"] or ""):
+    publish = _PUBLISH_NOW.match(text)
+    if publish and _DRAFT_REF.search(publish["rest"] or ""):
         return Intent.PUBLISH_NOW
     if _SCHEDULE.match(text):
         return Intent.SCHEDULE

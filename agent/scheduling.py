@@ -414,7 +414,8 @@ def next_due_at(engine: Engine) -> datetime | None:
         ).scalar()
     if value is None:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    due: datetime = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return due
 
 
 def upcoming(engine: Engine, *, until: datetime, limit: int = 10_000) -> list[tuple[int, datetime]]:

@@ -155,7 +155,8 @@ class WebhookPublisher(Publisher):
         self._raise_for(response)
         data = _json(response)
         fields = {k: data.get(k) for k in ("impressions", "likes", "comments", "shares", "saves", "clicks")}
-        return PostMetrics(**{k: int(v) for k, v in fields.items() if v is not None})
+        counts: dict[str, Any] = {k: int(v) for k, v in fields.items() if v is not None}
+        return PostMetrics(**counts)
 
     @staticmethod
     def _raise_for(response: httpx.Response) -> None:
