@@ -42,7 +42,7 @@ def ingest(state: StudioState, runtime: Runtime[Context]) -> dict[str, Any]:
     return {"platforms": platforms, "rejected": False, "assets": inputs.assets, "urls": inputs.urls}
 
 
-def after_ingest(state: StudioState) -> Literal["plan", "__end__"]:
+async def after_ingest(state: StudioState) -> Literal["plan", "__end__"]:
     return "__end__" if state.get("rejected") else "plan"
 
 
@@ -51,7 +51,7 @@ async def plan(state: StudioState, runtime: Runtime[Context]) -> dict[str, Any]:
     return {"messages": [message]}
 
 
-def after_plan(state: StudioState) -> Literal["approve", "tools", "respond"]:
+async def after_plan(state: StudioState) -> Literal["approve", "tools", "respond"]:
     last = state["messages"][-1]
     if isinstance(last, AIMessage) and last.tool_calls:
         if any(call["name"] in SENSITIVE_TOOLS for call in last.tool_calls):

@@ -8,9 +8,10 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langgraph.graph.message import add_messages
 from langgraph.types import Command
 from pydantic import BaseModel, Field
 
@@ -240,28 +241,36 @@ class Studio:
                 "messages": [HumanMessage(content=text or "")],
                 "assets": [i.view() for i in ingested],
             }
-        messages: list[Any] = []
+        # The turn is rebuilt from the node updates (the same reducer as the graph's state), so no full-state
+        # snapshot is streamed; a resumed turn began before the interrupt, so it is read back at the end.
+        messages: list[Any] = list(graph_input["messages"]) if resume is None else []
         state_assets: list[dict[str, Any]] = []
         pending: dict[str, Any] | None = None
+        # Progress events ("custom") only when someone listens: that stream mode costs a few ms per turn.
+        modes = ["updates", "custom"] if on_event is not None else ["updates"]
         # durability="exit": the turn's checkpoint is written once, when the run ends, is interrupted for
         # approval, or fails — not after every step. A turn lasts seconds and every tool commits its own
         # rows, so a crash mid-turn loses only that turn's chat history; it halves the agent's overhead.
         async for mode, chunk in self.graph.astream(
-            graph_input, config, context=ctx, stream_mode=["updates", "values", "custom"], durability="exit"
+            graph_input, config, context=ctx, stream_mode=modes, durability="exit"
         ):
             if mode == "custom":  # progress written by a tool (e.g. transcribe)
                 if on_event is not None and isinstance(chunk, dict):
                     await on_event(chunk)
                 continue
-            if mode == "values":
-                messages = chunk.get("messages", [])
-                state_assets = chunk.get("assets") or []
-                continue
             if chunk.get("__interrupt__"):
                 pending = chunk["__interrupt__"][0].value
+            for update in chunk.values():
+                if isinstance(update, dict):
+                    messages = cast(list[Any], add_messages(messages, update.get("messages") or []))
+                    state_assets = update.get("assets", state_assets) or state_assets
             if on_event is not None:
                 for event in _events(chunk):
                     await on_event(event)
+        if resume is not None:
+            snapshot = await self.graph.aget_state(config)
+            messages = snapshot.values.get("messages", [])
+            state_assets = snapshot.values.get("assets") or []
         return self._turn_result(messages, pending, thread_id, state_assets)
 
     async def _ingest(self, user_id: str, attachments: Sequence[Attachment]) -> list[Ingested]:
