@@ -150,10 +150,12 @@ def test_an_uploaded_voice_note_becomes_a_transcript_and_a_script(
     page = new_page(studio.url)
     log_in(page, *A)
 
+    # The chat settings button appears once on_chat_start ran: the session exists, so uploads are accepted.
+    expect(page.locator("#chat-settings-open-modal")).to_be_visible()
     # Text first: filling the input after attaching clears the attachment in Chainlit's composer.
     page.locator("#chat-input").fill("turn this voice note into a reel script")
     with page.expect_response(lambda r: "/project/file?" in r.url and r.status == 200):
-        page.locator("input[type=file]").first.set_input_files(str(note))  # uploaded before we send
+        page.locator("#upload-button-input").set_input_files(str(note))  # uploaded before we send
     expect(page.get_by_text("note.ogg").first).to_be_visible()
     submit = page.locator("#chat-submit")
     expect(submit).to_be_enabled()
