@@ -75,6 +75,32 @@ def _notify(ctx: Any, post: ScheduledPost) -> None:
         timer.notify(post.id, post.run_at)
 
 
+def _queue_approved(
+    session: Any, ctx: Any, tool_name: str, draft_id: int, *, run_at: datetime, tz_name: str, account: Any
+) -> ScheduledPost:
+    """Queue a draft the user approved (the interrupt ran before this tool) and record that approval."""
+    what = "publish now, approved" if tool_name == "publish_now" else "approved"
+    post = sched.schedule_draft(
+        session,
+        user_id=ctx.user_id,
+        draft_id=draft_id,
+        run_at=run_at,
+        timezone=tz_name,
+        account_id=account.id if account else None,
+        approval=f"{what} by the user in conversation {ctx.thread_id}",
+        max_attempts=ctx.services.settings.publish_max_attempts,
+    )
+    repo.record_approval(
+        session,
+        user_id=ctx.user_id,
+        tool=tool_name,
+        decision="approved",
+        target=f"draft:{draft_id}",
+        thread_id=ctx.thread_id,
+    )
+    return post
+
+
 @tool(response_format="content_and_artifact")
 def schedule_post(
     draft_id: int, when: str, runtime: ToolRuntime[Any], account: str | None = None
@@ -92,23 +118,8 @@ def schedule_post(
             resolved, tz_name = _resolve_when(
                 session, ctx, when, platform=draft.platform, account_id=acc.id if acc else None
             )
-            post = sched.schedule_draft(
-                session,
-                user_id=ctx.user_id,
-                draft_id=draft_id,
-                run_at=resolved.at,
-                timezone=tz_name,
-                account_id=acc.id if acc else None,
-                approval=f"approved by the user in conversation {ctx.thread_id}",
-                max_attempts=ctx.services.settings.publish_max_attempts,
-            )
-            repo.record_approval(
-                session,
-                user_id=ctx.user_id,
-                tool="schedule_post",
-                decision="approved",
-                target=f"draft:{draft_id}",
-                thread_id=ctx.thread_id,
+            post = _queue_approved(
+                session, ctx, "schedule_post", draft_id, run_at=resolved.at, tz_name=tz_name, account=acc
             )
             view = post_view(post)
             target = acc.handle if acc else "the local outbox"
@@ -128,23 +139,8 @@ async def publish_now(
             draft = repo.get_draft(session, user_id=ctx.user_id, draft_id=draft_id)
             acc = sched.choose_account(session, user_id=ctx.user_id, platform=draft.platform, account=account)
             tz_name = repo.get_brand_profile(session, user_id=ctx.user_id).timezone or "UTC"
-            post = sched.schedule_draft(
-                session,
-                user_id=ctx.user_id,
-                draft_id=draft_id,
-                run_at=datetime.now(UTC),
-                timezone=tz_name,
-                account_id=acc.id if acc else None,
-                approval=f"publish now, approved by the user in conversation {ctx.thread_id}",
-                max_attempts=ctx.services.settings.publish_max_attempts,
-            )
-            repo.record_approval(
-                session,
-                user_id=ctx.user_id,
-                tool="publish_now",
-                decision="approved",
-                target=f"draft:{draft_id}",
-                thread_id=ctx.thread_id,
+            post = _queue_approved(
+                session, ctx, "publish_now", draft_id, run_at=datetime.now(UTC), tz_name=tz_name, account=acc
             )
             post_id = post.id
     except StudioError as exc:
