@@ -170,7 +170,7 @@ def studio_install(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[S
 def browser() -> Iterator[Any]:
     """Per test: Playwright's sync API keeps an event loop running, which async tests must not inherit."""
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
+        pytest.fail(f"{CHROMIUM} is not installed: bash .ci/run installs it (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
