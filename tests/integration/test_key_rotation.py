@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from sqlalchemy.engine import Engine
 
 from agent import repo
 from agent.db import make_engine, session_scope
@@ -26,21 +27,28 @@ def run(data_dir: Path, keys: str, *args: str) -> subprocess.CompletedProcess[st
     return subprocess.run([STUDIO, *args], capture_output=True, text=True, env=env, timeout=120, check=False)
 
 
-def test_rotation_reencrypts_under_the_new_key(data_dir: Path) -> None:
-    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+def stored_account(data_dir: Path, key: str, credentials: dict[str, str]) -> tuple[Engine, str, int]:
+    """A migrated studio database with one user and one account whose credentials are encrypted under ``key``."""
     settings = load_settings(data_dir=data_dir, _env_file=None)
     engine = make_engine(settings.sqlalchemy_url)
     upgrade(engine)
     with session_scope(engine) as session:
         uid = repo.create_user(session, email="keys@example.com", password="long-enough-pw").id
-        account_id = repo.add_platform_account(
+        account = repo.add_platform_account(
             session,
             user_id=uid,
             platform="mastodon",
             handle="@me",
-            credentials={"token": "t0p"},
-            box=CredentialBox([old]),
-        ).id
+            credentials=credentials,
+            box=CredentialBox([key]),
+        )
+        assert account.id is not None
+    return engine, uid, account.id
+
+
+def test_rotation_reencrypts_under_the_new_key(data_dir: Path) -> None:
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    engine, uid, account_id = stored_account(data_dir, old, {"token": "t0p"})
 
     proc = run(data_dir, f"{new},{old}", "keys", "rotate")
     assert proc.returncode == 0, proc.stderr
@@ -56,19 +64,7 @@ def test_rotation_reencrypts_under_the_new_key(data_dir: Path) -> None:
 
 def test_rotation_with_a_wrong_key_changes_nothing(data_dir: Path) -> None:
     old, stranger = Fernet.generate_key().decode(), Fernet.generate_key().decode()
-    settings = load_settings(data_dir=data_dir, _env_file=None)
-    engine = make_engine(settings.sqlalchemy_url)
-    upgrade(engine)
-    with session_scope(engine) as session:
-        uid = repo.create_user(session, email="keys2@example.com", password="long-enough-pw").id
-        account_id = repo.add_platform_account(
-            session,
-            user_id=uid,
-            platform="webhook",
-            handle="hook",
-            credentials={"secret": "s"},
-            box=CredentialBox([old]),
-        ).id
+    engine, uid, account_id = stored_account(data_dir, old, {"secret": "s"})
     proc = run(data_dir, stranger, "keys", "rotate")
     assert proc.returncode == 1
     assert "cannot be decrypted" in proc.stderr
