@@ -121,6 +121,8 @@ async def respond(state: StudioState, runtime: Runtime[Context]) -> dict[str, An
 
 
 _OPTIMIZE = frozenset({"score", "variants", "best_time", "diagnosis", "metrics_import", "competitor"})
+# the content tools that say it in their own words (tools/brand.py, tools/rewrite.py)
+_CONTENT_REPLIES = frozenset({"voice_rules", "voice_rule_deleted", "alt_text", "notice"})
 
 
 def compose_reply(turn: list[Any], ctx: Context) -> str:
@@ -133,6 +135,7 @@ def compose_reply(turn: list[Any], ctx: Context) -> str:
                 for d in drafts
                 if d.get("fallback_reason")
             }
+            | {str(d["note"]) for d in drafts if d.get("note")}
         )
         parts.append(render("reply_drafts", drafts=drafts, notes=notes))
     for art in artifacts(turn, "hashtags"):
@@ -158,7 +161,9 @@ def compose_reply(turn: list[Any], ctx: Context) -> str:
         if (
             isinstance(said, dict)
             and said.get("reply")
-            and (said.get("type") in _OPTIMIZE or "improvement" in said)
+            and (
+                said.get("type") in _OPTIMIZE or said.get("type") in _CONTENT_REPLIES or "improvement" in said
+            )
         ):
             parts.append(str(said["reply"]))
     for art in artifacts(turn, "error"):

@@ -23,6 +23,7 @@ from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 
 from agent.context import Context
 from integrations.writers.longform import topic_of
+from prompts.languages import requested_language
 
 SKIP_INTENTS = frozenset(
     {"remember", "recall", "approve", "schedule", "publish_now", "queue", "cancel_post", "reschedule"}
@@ -180,6 +181,8 @@ def _next(
         calls.append(_call("write_script", **args))
     if "write_caption" not in ran:
         subject = _subject(transcripts, visions, summaries, text)
+        # the material's language (a voice note, a document, a page) unless the request names one
+        languages = [str(a.get("language") or "") for a in [*transcripts, *summaries] if a.get("language")]
         if subject and not text.strip():
             brief = f"{_default_brief(assets)}: {subject}"
         if subject or (videos or audios or images or documents):
@@ -190,6 +193,8 @@ def _next(
                     args["subject"] = subject
                 if media:
                     args["media"] = media
+                if languages and not requested_language(text):
+                    args["language"] = languages[0]
                 calls.append(_call("write_caption", **args))
     if calls:
         return calls

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -53,3 +54,11 @@ def resolve_platform(name: str) -> str:
 
 def rule(name: str) -> PlatformRule:
     return platform_rules()[resolve_platform(name)]
+
+
+def rule_with(name: str, limits: Mapping[str, int] | None = None) -> PlatformRule:
+    """The platform's rule with a per-installation limit (e.g. a Mastodon instance's own post limit)."""
+    r = rule(name)
+    if limits and limits.get(r.name):
+        return replace(r, limit=int(limits[r.name]))
+    return r

@@ -17,7 +17,7 @@ from integrations.writers.base import ScriptRequest, SummaryRequest, TimedText
 from prompts.counting import count, trim_to_limit
 from prompts.platforms import rule
 from tools.voice import voice_for
-from tools.writing import compose, draft_view
+from tools.writing import compose, draft_view, fit_output
 
 MAX_SOURCE_CHARS = 20_000  # of a transcript or text handed to a writer
 SUMMARY_SOURCES = {"url": "article", "text": "document", "audio": "transcript", "video": "transcript"}
@@ -84,6 +84,9 @@ def write_script(
             voice=voice,
         )
         script = ctx.services.writer.script(request)
+        # the caption posted with the video follows the platform's rules like every other output
+        caption, tags, _notes = fit_output(ctx.services.writer, script.caption, script.hashtags, r, voice)
+        script = script.model_copy(update={"caption": caption, "hashtags": tags})
         body = script.as_text()
         tags = script.hashtags[: r.hashtags_max]
         room = r.limit - count("\n\n" + " ".join(f"#{t}" for t in tags), r.counting) if tags else r.limit
@@ -169,6 +172,7 @@ def summarize(
         "key_points": result.key_points,
         "writer": result.writer,
         "fallback_reason": result.fallback_reason,
+        "language": language,
     }
     points = "\n".join(f"- {p}" for p in result.key_points)
     return f"{result.title}\n\n{result.summary}\n\nKey points:\n{points}", artifact

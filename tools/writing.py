@@ -8,17 +8,22 @@ from langchain_core.tools import tool
 from langgraph.prebuilt import ToolRuntime
 
 from agent import assets, repo
+from agent.context import Context
 from agent.errors import StudioError
 from agent.models import Draft
 from agent.optimize.scorer import score_post
-from integrations.writers.base import CaptionRequest, HashtagRequest
+from integrations.writers.base import CaptionRequest, HashtagRequest, ImproveRequest, VoiceGuide, Writer
+from integrations.writers.voice import apply_voice
 from prompts.counting import count, trim_to_limit
-from prompts.platforms import rule
+from prompts.languages import language_name, normalize_language, requested_language, strip_language_request
+from prompts.platforms import PlatformRule, rule, rule_with
 from tools.briefs import extract_subject
 from tools.common import user_session
 from tools.voice import voice_for
 
 MAX_BRIEF_CHARS = 4000
+MATERIAL_MIN_WORDS = 12  # a brief this long is material (pasted text) whose language the post keeps
+MATERIAL_MIN_CONFIDENCE = 0.8
 
 
 def hashtag_block(hashtags: list[str]) -> str:
@@ -42,9 +47,16 @@ def dedupe_tags(tags: list[str], limit: int) -> list[str]:
     return out[:limit]
 
 
-def fit(text: str, hashtags: list[str], platform: str) -> tuple[str, list[str]]:
+def platform_rule(ctx: Context, platform: str) -> PlatformRule:
+    """The platform's rule with this installation's limits (a Mastodon instance's own post limit)."""
+    return rule_with(platform, {"mastodon": ctx.services.settings.mastodon_max_chars})
+
+
+def fit(
+    text: str, hashtags: list[str], platform: str, r: PlatformRule | None = None
+) -> tuple[str, list[str]]:
     """Hashtags capped to the platform's maximum, then the caption trimmed so the whole post fits."""
-    r = rule(platform)
+    r = r or rule(platform)
     tags = dedupe_tags(hashtags, r.hashtags_max)
     while tags and count(hashtag_block(tags), r.counting) > r.limit // 3:
         tags = tags[:-1]
@@ -52,8 +64,52 @@ def fit(text: str, hashtags: list[str], platform: str) -> tuple[str, list[str]]:
     return trim_to_limit(text.strip(), room, r.counting), tags
 
 
+def room_for(r: PlatformRule, hashtags: list[str]) -> int:
+    """What the caption may count once the hashtag block is added."""
+    return r.limit - (count("\n\n" + hashtag_block(hashtags), r.counting) if hashtags else 0)
+
+
+def fit_output(
+    writer: Writer, text: str, hashtags: list[str], r: PlatformRule, voice: VoiceGuide
+) -> tuple[str, list[str], list[str]]:
+    """Any writer's output made ready for the platform: the voice's mechanical rules applied, hashtags
+    deduplicated and capped; over the limit, the writer condenses it once, then it is trimmed at a word
+    boundary as a last resort. Returns the text, the hashtags and notes saying what was done."""
+    text, hashtags = apply_voice(text.strip(), list(hashtags), voice)
+    _, tags = fit(text, hashtags, r.name, r)
+    room = room_for(r, tags)
+    notes: list[str] = []
+    length = count(text, r.counting)
+    if length > room:
+        condensed = writer.improve(
+            ImproveRequest(
+                platform=r.name,
+                platform_label=r.label,
+                limit=room,
+                counting=r.counting,
+                text=text,
+                goal="condense",
+                voice=voice,
+            )
+        )
+        candidate = apply_voice(condensed.text, [], voice)[0]
+        if candidate.strip() and count(candidate, r.counting) < length:
+            text = candidate
+            notes.append(f"Condensed by {condensed.writer} from {length} to {count(text, r.counting)}.")
+    if count(text, r.counting) > room:
+        text = trim_to_limit(text, room, r.counting)
+        notes.append(f"Trimmed at a word boundary to fit {r.label}'s {r.limit}-character limit.")
+    return text, tags, notes
+
+
 def draft_view(draft: Draft) -> dict[str, Any]:
     r = rule(draft.platform)
+    limit = int((draft.meta or {}).get("limit") or r.limit)
+    posts = (draft.meta or {}).get("posts") if draft.kind == "thread" else None
+    if posts:  # a thread: each post counts on its own
+        length = max(count(p, r.counting) for p in posts)
+    else:
+        length = count(compose(draft.text, list(draft.hashtags)), r.counting)
     return {
         "type": "draft",
         "id": draft.id,
@@ -62,18 +118,60 @@ def draft_view(draft: Draft) -> dict[str, Any]:
         "kind": draft.kind,
         "text": draft.text,
         "hashtags": list(draft.hashtags),
-        "length": count(compose(draft.text, list(draft.hashtags)), r.counting),
-        "limit": r.limit,
+        "length": length,
+        "limit": limit,
         "score": draft.score,
         "writer": draft.writer,
         "status": draft.status,
         "fallback_reason": (draft.meta or {}).get("fallback_reason"),
         "media": list(draft.media or []),
+        "language": (draft.meta or {}).get("language"),
+        "note": (draft.meta or {}).get("note"),
     }
 
 
 def _error(message: str) -> tuple[str, dict[str, Any]]:
     return message, {"type": "error", "message": message}
+
+
+def _human_text(runtime: ToolRuntime[Any]) -> str:
+    """The user's message of this turn, when the tool runs inside the graph."""
+    state = runtime.state if isinstance(runtime.state, dict) else {}
+    for message in reversed(list(state.get("messages") or [])):
+        if getattr(message, "type", "") == "human":
+            content = message.content
+            return content if isinstance(content, str) else ""
+    return ""
+
+
+def material_language(ctx: Context, texts: list[str], min_words: int = MATERIAL_MIN_WORDS) -> str | None:
+    """The language of pasted material (a long brief or message), when it can be told confidently."""
+    from agent.perception import perception_for
+
+    for text in texts:
+        if len(text.split()) >= min_words:
+            detected, confidence = perception_for(ctx.services).ingestor.detector.detect(text)
+            if detected and confidence >= MATERIAL_MIN_CONFIDENCE:
+                return detected
+    return None
+
+
+def caption_language(
+    ctx: Context, runtime: ToolRuntime[Any], brief: str, language: str | None, profile_language: str
+) -> str:
+    """Asked for (the argument, or "in Spanish" in the brief) > the pasted material's > the brand profile's.
+    Raises ValueError on a language it does not know."""
+    if language and language.strip():
+        code = normalize_language(language)
+        if code is None:
+            raise ValueError(f"I don't know the language {language!r}; name it like “Spanish” or “es”.")
+        return code
+    return (
+        requested_language(brief)
+        or material_language(ctx, [brief, _human_text(runtime)])
+        or profile_language
+        or "en"
+    )
 
 
 @tool(response_format="content_and_artifact")
@@ -83,21 +181,24 @@ def write_caption(
     runtime: ToolRuntime[Any],
     subject: str | None = None,
     media: list[int] | None = None,
+    language: str | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """Write a ready-to-post caption for ONE platform and save it as a draft.
 
     Call once per target platform. `brief` is the user's request in their words; `subject` is what the
     post is about (derived from the brief when omitted). `media`: ids of the user's image/video assets to
-    post with the caption (e.g. the photo it describes). Returns the draft id, its text and hashtags; the
-    text always fits the platform's character limit.
+    post with the caption (e.g. the photo it describes). `language`: the language to write in when the user
+    asks for one ("in Spanish" -> "es"); by default the language of pasted material, else the brand's.
+    Returns the draft id, its text and hashtags; the text always fits the platform's character limit.
     """
     brief = brief.strip()
     if not brief:
         return _error("The brief is empty: tell me what the post is about.")
     if len(brief) > MAX_BRIEF_CHARS:
         return _error(f"The brief is {len(brief)} characters; the most I take is {MAX_BRIEF_CHARS}.")
+    ctx: Context = runtime.context
     try:
-        r = rule(platform)
+        r = platform_rule(ctx, platform)
     except ValueError as exc:
         return _error(str(exc))
     with user_session(runtime) as (session, ctx):
@@ -106,9 +207,14 @@ def write_caption(
         except StudioError as exc:
             return _error(str(exc))
         voice = voice_for(session, user_id=ctx.user_id, platform=r.name)
+        try:
+            lang = caption_language(ctx, runtime, brief, language, voice.language)
+        except ValueError as exc:
+            return _error(str(exc))
+        voice = voice.model_copy(update={"language": lang})
         request = CaptionRequest(
             brief=brief,
-            subject=(subject or extract_subject(brief)).strip()[:300],
+            subject=(subject or extract_subject(strip_language_request(brief))).strip()[:300],
             platform=r.name,
             platform_label=r.label,
             limit=r.limit,
@@ -118,7 +224,12 @@ def write_caption(
             voice=voice,
         )
         result = ctx.services.writer.caption(request)
-        text, tags = fit(result.text, result.hashtags, r.name)
+        text, tags, notes = fit_output(ctx.services.writer, result.text, result.hashtags, r, voice)
+        meta: dict[str, Any] = {"brief": brief, "language": lang, "limit": r.limit}
+        if result.fallback_reason:
+            meta["fallback_reason"] = result.fallback_reason
+        if result.note or notes:
+            meta["note"] = " ".join([*([result.note] if result.note else []), *notes])
         draft = repo.create_draft(
             session,
             user_id=ctx.user_id,
@@ -129,14 +240,15 @@ def write_caption(
             writer=result.writer,
             media=media_ids,
             score=score_post(text, tags, r.name, bool(media_ids), emoji_allowed=voice.emoji_allowed).total,
-            meta={"brief": brief, "fallback_reason": result.fallback_reason}
-            if result.fallback_reason
-            else {"brief": brief},
+            meta=meta,
         )
         view = draft_view(draft)
     summary = (
-        f"Draft #{view['id']} for {r.label} ({view['length']}/{r.limit} characters):\n{compose(text, tags)}"
+        f"Draft #{view['id']} for {r.label} in {language_name(lang)} ({view['length']}/{r.limit} characters):"
+        f"\n{compose(text, tags)}"
     )
+    if view.get("note"):
+        summary += f"\n\nNote: {view['note']}"
     return summary, view
 
 
@@ -156,12 +268,14 @@ def suggest_hashtags(
     with user_session(runtime) as (session, ctx):
         try:
             draft = repo.get_draft(session, user_id=ctx.user_id, draft_id=draft_id) if draft_id else None
-            r = rule(draft.platform if draft else platform)
+            r = platform_rule(ctx, draft.platform if draft else platform)
         except (StudioError, ValueError) as exc:
             return _error(str(exc))
         source = draft.text if draft else (text or "").strip()
         if not source:
             return _error("Give me a draft_id or some text to find hashtags for.")
+        if draft is not None and draft.kind == "thread":
+            return _error(f"Draft #{draft.id} is a thread; add hashtags to the post they belong in.")
         wanted = r.hashtags_norm if count_wanted is None else max(0, min(count_wanted, r.hashtags_max))
         voice = voice_for(session, user_id=ctx.user_id, platform=r.name)
         subject = (draft.meta.get("brief") if draft else None) or source
@@ -170,7 +284,7 @@ def suggest_hashtags(
         )
         if draft is not None:
             merged = dedupe_tags(result.hashtags + list(draft.hashtags), wanted)
-            new_text, tags = fit(draft.text, merged, r.name)
+            new_text, tags = fit(draft.text, apply_voice("", merged, voice)[1], r.name, r)
             new_score = score_post(
                 new_text, tags, r.name, bool(draft.media), emoji_allowed=voice.emoji_allowed
             ).total

@@ -19,6 +19,14 @@ class VoiceGuide(BaseModel):
     example_posts: list[str] = Field(default_factory=list)
     rules: list[str] = Field(default_factory=list)
 
+    @property
+    def language_label(self) -> str:
+        """'es' -> 'Spanish (es)', for the prompts."""
+        from prompts.languages import language_name
+
+        name = language_name(self.language)
+        return f"{name} ({self.language})" if name != self.language else self.language
+
 
 class CaptionRequest(BaseModel):
     brief: str = Field(description="What the user asked for, in their words.")
@@ -55,6 +63,7 @@ class WriterResult(BaseModel):
     hashtags: list[str] = Field(default_factory=list)
     writer: str = Field(description="Which writer produced this, e.g. 'template' or 'llm:gpt-4o-mini'.")
     fallback_reason: str | None = None
+    note: str | None = Field(default=None, description="What the writer could not do, for the user.")
 
 
 class TimedText(BaseModel):
@@ -134,6 +143,112 @@ class SummaryResult(SummaryOut):
     fallback_reason: str | None = None
 
 
+class PostTarget(BaseModel):
+    """Where a rewritten text goes: the platform, its limit and how it counts."""
+
+    platform: str
+    platform_label: str
+    limit: int = Field(gt=0, description="The most the text may count, by the platform's counting rule.")
+    counting: str = "chars"
+
+
+class ThreadRequest(PostTarget):
+    """Split a long text into a numbered thread; ``limit`` is per post, the numbering (" 2/5") included."""
+
+    text: str
+    max_posts: int = Field(default=25, ge=1, le=100)
+    voice: VoiceGuide = Field(default_factory=VoiceGuide)
+
+
+class ThreadOut(BaseModel):
+    posts: list[str] = Field(min_length=1, description="The posts in order, without their 1/n numbering.")
+
+
+class ThreadResult(ThreadOut):
+    writer: str
+    fallback_reason: str | None = None
+    note: str | None = None
+
+
+class ToneRequest(PostTarget):
+    text: str
+    tone: str = Field(description="The tone wanted, e.g. 'casual', 'professional', 'playful'.")
+    voice: VoiceGuide = Field(default_factory=VoiceGuide)
+
+
+class TranslateRequest(PostTarget):
+    text: str
+    target_language: str = Field(description="ISO 639-1 code of the language wanted, e.g. 'es'.")
+    target_language_name: str = Field(description="Its English name, e.g. 'Spanish'.")
+    source_language: str | None = None
+    voice: VoiceGuide = Field(default_factory=VoiceGuide)
+
+
+class ImproveRequest(PostTarget):
+    """Rewrite a post: ``goal`` 'condense' (bring it within ``limit``) or 'improve' (apply ``suggestions``)."""
+
+    text: str
+    goal: str = Field(default="condense", pattern="^(condense|improve)$")
+    suggestions: list[str] = Field(default_factory=list)
+    voice: VoiceGuide = Field(default_factory=VoiceGuide)
+
+
+class TextOut(BaseModel):
+    """Structured output asked of a model writer for a rewrite, a translation or a condensed post."""
+
+    text: str = Field(description="The new text, only the post itself.")
+
+
+class TextResult(TextOut):
+    writer: str
+    fallback_reason: str | None = None
+    changed: bool = Field(default=True, description="False when the writer could not do the task.")
+    note: str | None = Field(default=None, description="What the writer did or could not do, for the user.")
+
+
+class AltTextRequest(BaseModel):
+    """Alt text for an image from what perception saw."""
+
+    subject: str = ""
+    labels: list[str] = Field(default_factory=list)
+    ocr_text: str = ""
+    draft_alt_text: str = Field(default="", description="The vision backend's own alt-text draft.")
+    context: str = Field(default="", description="The post the image goes with, if any.")
+    max_chars: int = Field(default=250, ge=20, le=2000)
+    language: str = "en"
+    voice: VoiceGuide = Field(default_factory=VoiceGuide)
+
+
+class AltTextOut(BaseModel):
+    alt_text: str = Field(description="One or two plain sentences describing the image for a screen reader.")
+
+
+class AltTextResult(AltTextOut):
+    writer: str
+    fallback_reason: str | None = None
+
+
+class VariantsRequest(PostTarget):
+    text: str
+    hashtags: list[str] = Field(default_factory=list)
+    n: int = Field(default=3, ge=1, le=6)
+    voice: VoiceGuide = Field(default_factory=VoiceGuide)
+
+
+class VariantOut(BaseModel):
+    text: str = Field(description="The variant post, without hashtags.")
+    hypothesis: str = Field(description="The one thing this variant changes and what it tests.")
+
+
+class VariantsOut(BaseModel):
+    variants: list[VariantOut] = Field(min_length=1, max_length=6)
+
+
+class VariantsResult(VariantsOut):
+    writer: str
+    fallback_reason: str | None = None
+
+
 class Writer(Protocol):
     name: str
 
@@ -144,3 +259,15 @@ class Writer(Protocol):
     def script(self, request: ScriptRequest) -> ScriptResult: ...
 
     def summary(self, request: SummaryRequest) -> SummaryResult: ...
+
+    def split_thread(self, request: ThreadRequest) -> ThreadResult: ...
+
+    def rewrite_tone(self, request: ToneRequest) -> TextResult: ...
+
+    def translate(self, request: TranslateRequest) -> TextResult: ...
+
+    def improve(self, request: ImproveRequest) -> TextResult: ...
+
+    def alt_text(self, request: AltTextRequest) -> AltTextResult: ...
+
+    def variants(self, request: VariantsRequest) -> VariantsResult: ...

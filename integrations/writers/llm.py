@@ -8,27 +8,43 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel
 
 from integrations.writers.base import (
+    AltTextOut,
+    AltTextRequest,
+    AltTextResult,
     CaptionOut,
     CaptionRequest,
     HashtagRequest,
     HashtagsOut,
+    ImproveRequest,
     ScriptOut,
     ScriptRequest,
     ScriptResult,
     SummaryOut,
     SummaryRequest,
     SummaryResult,
+    TextOut,
+    TextResult,
+    ThreadOut,
+    ThreadRequest,
+    ThreadResult,
+    ToneRequest,
+    TranslateRequest,
+    VariantsOut,
+    VariantsRequest,
+    VariantsResult,
     WriterResult,
 )
 from integrations.writers.template import TemplateWriter, clean_tag
 from prompts import render
+from prompts.counting import count, trim_to_limit
+from prompts.threads import numbered
 
 log = logging.getLogger(__name__)
 
@@ -37,23 +53,37 @@ R = TypeVar("R")
 
 
 class LLMWriter:
-    def __init__(self, model: BaseChatModel, model_name: str, fallback: TemplateWriter | None = None) -> None:
+    def __init__(
+        self,
+        model: BaseChatModel,
+        model_name: str,
+        fallback: TemplateWriter | None = None,
+        structured: Literal["json_schema", "json_object"] = "json_schema",
+    ) -> None:
+        """``structured``: ``json_schema`` (OpenAI's structured outputs: OpenAI, llama.cpp's own server,
+        Ollama, vLLM) or ``json_object`` (``response_format={"type": "json_object", "schema": ...}``, which
+        llama-cpp-python's server turns into a grammar; it rejects ``json_schema``)."""
         self._model = model
         self.name = f"llm:{model_name}"
         self._fallback = fallback or TemplateWriter()
+        self._structured = structured
 
     def _write(self, task: str, schema: type[Out], request: Any, build: Callable[[Out], R]) -> R:
         """Ask the model for ``schema`` with the task's template, validate it with ``build``; on any failure
         (client error, invalid JSON, an answer ``build`` rejects) the template writer answers instead, and
         the result says why (``fallback_reason``)."""
         try:
-            structured = self._model.with_structured_output(schema, method="json_schema")
-            answer: Any = structured.invoke(
-                [
-                    SystemMessage(render("writer_system", voice=request.voice)),
-                    HumanMessage(render(task, req=request)),
-                ]
-            )
+            messages = [
+                SystemMessage(render("writer_system", voice=request.voice)),
+                HumanMessage(render(task, req=request)),
+            ]
+            answer: Any
+            if self._structured == "json_object":  # the schema becomes a grammar on the server
+                fmt = {"type": "json_object", "schema": schema.model_json_schema()}
+                reply = self._model.bind(response_format=fmt).invoke(messages)
+                answer = schema.model_validate_json(reply.text)
+            else:
+                answer = self._model.with_structured_output(schema, method="json_schema").invoke(messages)
             if isinstance(answer, dict):
                 answer = schema.model_validate(answer)
             if not isinstance(answer, schema):
@@ -102,6 +132,70 @@ class LLMWriter:
             )
 
         return self._write("summary", SummaryOut, request, build)
+
+    def split_thread(self, request: ThreadRequest) -> ThreadResult:
+        def build(out: ThreadOut) -> ThreadResult:
+            posts = [p.strip() for p in out.posts if p.strip()]
+            if not posts or len(posts) > request.max_posts:
+                raise ValueError(f"{len(posts)} posts (1 to {request.max_posts} wanted)")
+            over = [p for p in numbered(posts) if count(p, request.counting) > request.limit]
+            if over:
+                raise ValueError(f"{len(over)} post(s) over {request.limit} with their numbering")
+            return ThreadResult(posts=posts, writer=self.name)
+
+        return self._write("split_thread", ThreadOut, request, build)
+
+    def rewrite_tone(self, request: ToneRequest) -> TextResult:
+        return self._write("rewrite_tone", TextOut, request, self._text_result(request.text))
+
+    def translate(self, request: TranslateRequest) -> TextResult:
+        def build(out: TextOut) -> TextResult:
+            text = out.text.strip()
+            if not text:
+                raise ValueError("empty translation")
+            if text == request.text.strip() and request.source_language != request.target_language:
+                raise ValueError("the answer is the untranslated text")
+            return TextResult(text=text, writer=self.name)
+
+        return self._write("translate", TextOut, request, build)
+
+    def improve(self, request: ImproveRequest) -> TextResult:
+        return self._write("improve", TextOut, request, self._text_result(request.text))
+
+    def alt_text(self, request: AltTextRequest) -> AltTextResult:
+        def build(out: AltTextOut) -> AltTextResult:
+            text = " ".join(out.alt_text.split())
+            if not text:
+                raise ValueError("empty alt text")
+            return AltTextResult(alt_text=trim_to_limit(text, request.max_chars, "chars"), writer=self.name)
+
+        return self._write("alt_text", AltTextOut, request, build)
+
+    def variants(self, request: VariantsRequest) -> VariantsResult:
+        def build(out: VariantsOut) -> VariantsResult:
+            seen = {" ".join(request.text.casefold().split())}
+            kept = []
+            for v in out.variants:
+                key = " ".join(v.text.casefold().split())
+                if v.text.strip() and v.hypothesis.strip() and key not in seen:
+                    seen.add(key)
+                    kept.append(
+                        v.model_copy(update={"text": v.text.strip(), "hypothesis": v.hypothesis.strip()})
+                    )
+            if not kept:
+                raise ValueError("no variant differs from the original")
+            return VariantsResult(variants=kept[: request.n], writer=self.name)
+
+        return self._write("variants", VariantsOut, request, build)
+
+    def _text_result(self, original: str) -> Callable[[TextOut], TextResult]:
+        def build(out: TextOut) -> TextResult:
+            text = out.text.strip()
+            if not text:
+                raise ValueError("empty text")
+            return TextResult(text=text, writer=self.name, changed=text != original.strip())
+
+        return build
 
 
 def _tags(raw: list[str]) -> list[str]:

@@ -20,7 +20,9 @@ def studio(
     data_dir: Path, *args: str, stdin: str | None = None, **env: str
 ) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")}
-    environ.update({"STUDIO_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1", **env})
+    environ.update(
+        {"STUDIO_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1", "STUDIO_LOCAL_MODEL": "off", **env}
+    )
     return subprocess.run(
         [STUDIO, *args], input=stdin, capture_output=True, text=True, env=environ, timeout=120, check=False
     )

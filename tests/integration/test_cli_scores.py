@@ -18,7 +18,7 @@ STUDIO = str(Path(sys.executable).with_name("studio"))
 
 def ask_json(data_dir: Path, *args: str) -> dict[str, Any]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")}
-    environ.update({"STUDIO_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"})
+    environ.update({"STUDIO_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1", "STUDIO_LOCAL_MODEL": "off"})
     proc = subprocess.run(
         [STUDIO, "ask", "--json", *args],
         capture_output=True,

@@ -161,7 +161,14 @@ def test_without_redis_transcripts_are_cached_in_the_asset_row(
 
 def studio_cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")}
-    environ.update({"STUDIO_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1", "STUDIO_SCHEDULER": "off"})
+    environ.update(
+        {
+            "STUDIO_DATA_DIR": str(data_dir),
+            "HF_HUB_OFFLINE": "1",
+            "STUDIO_SCHEDULER": "off",
+            "STUDIO_LOCAL_MODEL": "off",
+        }
+    )
     return subprocess.run(
         [STUDIO, *args], capture_output=True, text=True, env=environ, timeout=300, check=False
     )

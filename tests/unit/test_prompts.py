@@ -14,11 +14,17 @@ import prompts
 from agent.models import BrandProfile
 from agent.settings import KNOWN_PLATFORMS
 from integrations.writers.base import (
+    AltTextRequest,
     CaptionRequest,
     HashtagRequest,
+    ImproveRequest,
     ScriptRequest,
     SummaryRequest,
+    ThreadRequest,
     TimedText,
+    ToneRequest,
+    TranslateRequest,
+    VariantsRequest,
     VoiceGuide,
 )
 from prompts.counting import X_URL_WEIGHT, count, fits, length_for, trim_to_limit
@@ -97,6 +103,75 @@ def _variables(name: str) -> dict[str, Any]:
                 voice=voice,
             )
         },
+        "split_thread": {
+            "req": ThreadRequest(
+                platform="bluesky",
+                platform_label="Bluesky",
+                limit=300,
+                counting="graphemes",
+                text="Our second bakery opens on Main Street. " * 12,
+                max_posts=8,
+                voice=voice,
+            )
+        },
+        "rewrite_tone": {
+            "req": ToneRequest(
+                platform="linkedin",
+                platform_label="LinkedIn",
+                limit=3000,
+                text="We are thrilled to announce our oat latte.",
+                tone="casual",
+                voice=voice,
+            )
+        },
+        "translate": {
+            "req": TranslateRequest(
+                platform="x",
+                platform_label="X",
+                limit=280,
+                counting="weighted",
+                text="Our oat latte is here.",
+                target_language="es",
+                target_language_name="Spanish",
+                source_language="en",
+                voice=voice,
+            )
+        },
+        "improve": {
+            "req": ImproveRequest(
+                platform="x",
+                platform_label="X",
+                limit=120,
+                counting="weighted",
+                text="A very long post about our oat latte that goes on and on.",
+                goal="condense",
+                suggestions=["Move the link to the end."],
+                voice=voice,
+            )
+        },
+        "alt_text": {
+            "req": AltTextRequest(
+                subject="a latte on a wooden table",
+                labels=["coffee", "latte art"],
+                ocr_text="OAT LATTE 4.50",
+                draft_alt_text="A cup of coffee.",
+                context="Say hello to our oat latte.",
+                max_chars=200,
+                language="de",
+                voice=voice,
+            )
+        },
+        "variants": {
+            "req": VariantsRequest(
+                platform="instagram",
+                platform_label="Instagram",
+                limit=2200,
+                text="Our oat latte is here. Come try it.",
+                hashtags=["oatlatte", "coffee"],
+                n=4,
+                voice=voice,
+            )
+        },
         "summary": {
             "req": SummaryRequest(
                 text="Our bakery opens a second shop on Main Street.",
@@ -132,6 +207,20 @@ _EXPECTED = {
         "coffee cup, latte art",
         "4.2 seconds",
     ],
+    "split_thread": ["thread for Bluesky", "within 300 characters (graphemes counting)", "at most 8 posts"],
+    "rewrite_tone": ["LinkedIn post in a casual tone", "within 3000", "thrilled to announce"],
+    "translate": ["from en into Spanish (es)", "within 280 characters (weighted", "Our oat latte is here."],
+    "improve": ["too long", "at most 120 characters", "- Move the link to the end.", "goes on and on"],
+    "alt_text": [
+        "in de",
+        "At most 200 characters",
+        "a latte on a wooden table",
+        "coffee, latte art",
+        "OAT LATTE 4.50",
+        "A cup of coffee.",
+        "Say hello to our oat latte.",
+    ],
+    "variants": ["Write 4 A/B test variants", "Instagram", "Come try it.", "oatlatte coffee"],
     "summary": [
         "this article",
         "at most 3 key points",
@@ -164,6 +253,26 @@ def test_the_draft_reply_leaves_out_an_absent_score() -> None:
 
     second = text[text.index("draft #42") :]
     assert "score" not in second.splitlines()[0]
+
+
+def test_the_improvement_prompt_asks_to_improve_when_the_goal_is_not_condensing() -> None:
+    req = _variables("improve")["req"].model_copy(update={"goal": "improve", "suggestions": []})
+
+    text = prompts.render("improve", req=req)
+
+    assert text.startswith("Improve this X post") and "too long" not in text and "suggestions" not in text
+
+
+def test_the_writer_prompt_names_the_language_rules_and_banned_words() -> None:
+    voice = VoiceGuide(
+        language="es", banned_words=["cheap"], rules=["no exclamation marks", "fewer hashtags (≤2)"]
+    )
+
+    text = prompts.render("writer_system", voice=voice)
+
+    assert "Write in Spanish (es)." in text
+    assert "Never use these words: cheap." in text
+    assert "- no exclamation marks" in text and "- fewer hashtags (≤2)" in text
 
 
 def test_the_writer_prompt_follows_the_emoji_policy() -> None:

@@ -1,0 +1,219 @@
+"""Languages: drafts in the brand's language, a requested one or the pasted material's; the translate tool
+with a model, and an honest refusal without one."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from langchain_core.messages import HumanMessage
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.prebuilt import ToolRuntime
+
+from agent import repo
+from agent.content_intents import content_calls, content_intent
+from agent.context import Context
+from agent.db import session_scope
+from agent.fakes import ScriptedChatModel
+from agent.pipelines import _next
+from agent.studio import Studio
+from integrations.writers.llm import LLMWriter
+from prompts.counting import count
+from prompts.languages import language_name, normalize_language, requested_language, strip_language_request
+from tools.rewrite import translate
+from tools.writing import write_caption
+
+GERMAN = (
+    "Ab Montag gibt es unseren neuen Hafer-Latte in allen Filialen. Er ist cremig, wird mit Bio-Bohnen "
+    "gemacht und schmeckt auch kalt hervorragend. Kommt vorbei und probiert ihn!"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("write an instagram caption in Spanish about our oat latte", "es"),
+        ("Schreib einen Post auf Deutsch über unseren Latte", "de"),
+        ("un post en français sur notre latte", "fr"),
+        ("translate draft #3 to Japanese", "ja"),
+        ("translate this into Portuguese", "pt"),
+        ("a German version of draft 2", "de"),
+        ("write a caption about our latte", None),
+        ("post this in the morning", None),
+    ],
+)
+def test_a_requested_language_is_read_from_the_request(text: str, code: str | None) -> None:
+    assert requested_language(text) == code
+
+
+def test_language_names_and_codes() -> None:
+    assert (
+        normalize_language("Spanish") == normalize_language("español") == normalize_language("es-MX") == "es"
+    )
+    assert normalize_language("klingon") is None
+    assert language_name("de") == "German" and language_name("xx") == "xx"
+    assert (
+        strip_language_request("a caption in Spanish about our oat latte") == "a caption about our oat latte"
+    )
+
+
+@pytest.fixture
+async def studio(settings: Any) -> AsyncIterator[Studio]:
+    async with Studio.open(settings, checkpointer=InMemorySaver()) as opened:
+        yield opened
+
+
+def _user(studio: Studio, email: str, **profile: Any) -> str:
+    with session_scope(studio.services.engine) as session:
+        uid = repo.create_user(session, email=email, password="long-enough-pw").id
+        if profile:
+            repo.update_brand_profile(session, user_id=uid, **profile)
+        return uid
+
+
+def _run(studio: Studio, uid: str, tool: Any, state: Any = None, **args: Any) -> tuple[str, dict[str, Any]]:
+    ctx = Context(services=studio.services, user_id=uid, thread_id="t")
+    runtime = ToolRuntime(
+        state=state, context=ctx, config={}, stream_writer=lambda _: None, tool_call_id="c", store=None
+    )
+    result: tuple[str, dict[str, Any]] = tool.func(runtime=runtime, **args)
+    return result
+
+
+async def test_a_caption_is_written_in_the_brand_profiles_language(studio: Studio) -> None:
+    uid = _user(studio, "de@example.com", language="de")
+
+    _, view = _run(studio, uid, write_caption, brief="a post about our oat latte", platform="instagram")
+
+    assert view["language"] == "de"
+    assert "Schreib es uns in die Kommentare" in view["text"]
+    assert "phrases in German" in view["note"]
+
+
+async def test_a_requested_language_beats_the_profile_and_leaves_the_subject(studio: Studio) -> None:
+    uid = _user(studio, "es@example.com", language="de")
+
+    _, view = _run(studio, uid, write_caption, brief="a caption in Spanish about our oat latte", platform="x")
+
+    assert view["language"] == "es" and "Spanish" not in view["text"]
+    assert "¿Qué te parece?" in view["text"] and "our oat latte" in view["text"]
+    assert count(view["text"], "weighted") <= 280
+
+
+async def test_pasted_text_keeps_its_language_when_none_is_requested(studio: Studio) -> None:
+    uid = _user(studio, "paste@example.com")  # profile language: en
+    model = ScriptedChatModel()
+    model.structured = [{"caption": "Neu ab Montag: unser Hafer-Latte.", "hashtags": ["haferlatte"]}]
+    studio.services.writer = LLMWriter(model, "tiny")
+
+    # the LLM planner may pass a short brief: the turn's own message still carries the pasted text
+    state = {"messages": [HumanMessage(content=GERMAN)]}
+    _, view = _run(studio, uid, write_caption, state=state, brief="caption for this", platform="instagram")
+
+    assert view["language"] == "de"
+    assert "Write in German (de)." in model.calls[0][0].content
+
+
+async def test_an_unknown_language_is_refused(studio: Studio) -> None:
+    uid = _user(studio, "xx@example.com")
+
+    _, caption = _run(studio, uid, write_caption, brief="a post", platform="x", language="klingon")
+    _, translated = _run(studio, uid, translate, language="klingon", text="Hello there friends")
+
+    assert caption["type"] == translated["type"] == "error"
+    assert "klingon" in caption["message"]
+
+
+async def test_without_a_model_translate_says_so_and_saves_nothing(studio: Studio) -> None:
+    uid = _user(studio, "honest@example.com")
+    with session_scope(studio.services.engine) as session:
+        draft = repo.create_draft(session, user_id=uid, platform="x", text="Our oat latte is here. Try it.")
+
+    text, art = _run(studio, uid, translate, language="French", draft_id=draft.id)
+
+    assert art["type"] == "error"
+    assert "cannot translate into French without a language model" in text
+    with session_scope(studio.services.engine) as session:
+        assert len(repo.list_drafts(session, user_id=uid)) == 1
+
+
+async def test_a_model_translates_into_a_new_draft_within_the_limit(studio: Studio) -> None:
+    uid = _user(studio, "model@example.com")
+    with session_scope(studio.services.engine) as session:
+        draft = repo.create_draft(
+            session,
+            user_id=uid,
+            platform="x",
+            text="Our oat latte is here. Try it today.",
+            hashtags=["oatlatte"],
+        )
+    model = ScriptedChatModel()
+    model.structured = [{"text": "Notre latte à l'avoine est là. " * 20}]  # too long for X...
+    model.structured.append({"text": "Notre latte à l'avoine est là. Goûtez-le !"})  # ...condensed once
+    studio.services.writer = LLMWriter(model, "tiny")
+
+    _, view = _run(studio, uid, translate, language="fr", draft_id=draft.id)
+
+    assert view["type"] == "draft" and view["id"] != draft.id
+    assert view["text"] == "Notre latte à l'avoine est là. Goûtez-le !"
+    assert view["language"] == "fr" and view["writer"] == "llm:tiny" and view["hashtags"] == ["oatlatte"]
+    assert view["length"] <= 280
+    assert "into French (fr)" in model.calls[0][-1].content
+    assert "too long" in model.calls[1][-1].content  # the condense prompt
+    assert "Condensed by llm:tiny" in view["note"]
+
+
+async def test_a_text_already_in_the_language_is_not_translated(studio: Studio) -> None:
+    uid = _user(studio, "same@example.com")
+    _, art = _run(studio, uid, translate, language="German", text=GERMAN)
+
+    assert art["type"] == "notice" and "already in German" in art["reply"]
+
+
+@pytest.mark.parametrize(
+    ("text", "args"),
+    [
+        ("translate draft #3 to French", {"language": "French", "draft_id": 3}),
+        ("translate it into spanish", {"language": "Spanish", "draft_id": 9}),
+        (
+            "translate to German: Our oat latte is back today",
+            {"language": "German", "text": "Our oat latte is back today", "platform": "x"},
+        ),
+    ],
+)
+def test_the_rules_planner_routes_translation(text: str, args: dict[str, Any]) -> None:
+    assert content_intent(text) == "translate"
+    calls, question = content_calls(
+        "translate",
+        text,
+        platforms=["x"],
+        assets=[],
+        latest_draft=lambda: 9,
+        latest_visual_asset=lambda: None,
+    )
+    assert question == "" and [(c["name"], c["args"]) for c in calls] == [("translate", args)]
+
+
+def test_a_translation_without_a_language_asks_which() -> None:
+    calls, question = content_calls(
+        "translate",
+        "translate draft 3",
+        platforms=["x"],
+        assets=[],
+        latest_draft=lambda: 3,
+        latest_visual_asset=lambda: None,
+    )
+    assert calls == [] and "Into which language" in question
+
+
+def test_the_media_pipeline_writes_the_caption_in_the_voice_notes_language() -> None:
+    assets = [{"id": 5, "kind": "audio"}]
+    results = [("transcribe", {"type": "transcript", "asset_id": 5, "text": GERMAN, "language": "de"})]
+
+    calls = _next(assets, [], "", ["instagram"], results, set())
+    requested = _next(assets, [], "a post in English", ["instagram"], results, set())
+
+    caption = next(c for c in calls if c["name"] == "write_caption")
+    assert caption["args"]["language"] == "de"
+    assert "language" not in next(c for c in requested if c["name"] == "write_caption")["args"]

@@ -1,0 +1,269 @@
+"""Rewriting tools: a post in another language or another tone, and alt text for an image.
+
+Each rewrite is a NEW draft in the original's variant group (the original stays), fitted to the platform
+by the same rules as every other output (voice rules, hashtag cap, condense, last-resort trim). A writer
+that cannot do a task says so: the template writer does not translate, and the reply tells the user.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from langchain_core.tools import StructuredTool, tool
+from langgraph.prebuilt import ToolRuntime
+from sqlmodel import Session
+
+from agent import assets as asset_repo
+from agent import repo
+from agent.context import Context
+from agent.errors import StudioError
+from agent.models import Draft
+from agent.optimize.scorer import score_post
+from integrations.writers.base import AltTextRequest, ToneRequest, TranslateRequest
+from prompts.languages import language_name, normalize_language
+from prompts.platforms import PlatformRule
+from tools.common import user_session
+from tools.voice import voice_for
+from tools.writing import compose, draft_view, fit_output, platform_rule, room_for
+
+MAX_TEXT_CHARS = 10_000
+MAX_TONE_CHARS = 100
+
+
+def _error(message: str) -> tuple[str, dict[str, Any]]:
+    return message, {"type": "error", "message": message}
+
+
+def _notice(message: str) -> tuple[str, dict[str, Any]]:
+    return message, {"type": "notice", "message": message, "reply": message}
+
+
+def _source(
+    session: Session, ctx: Context, draft_id: int | None, text: str | None, platform: str | None
+) -> tuple[Draft | None, str, list[str], PlatformRule]:
+    """The draft (or text) to rewrite, its hashtags and its platform's rule; raises StudioError/ValueError."""
+    draft = repo.get_draft(session, user_id=ctx.user_id, draft_id=draft_id) if draft_id else None
+    if draft is not None and draft.kind == "thread":
+        raise ValueError(
+            f"Draft #{draft.id} is a thread; rewrite the draft it was split from, then split it."
+        )
+    body = draft.text if draft else (text or "").strip()
+    if not body.strip():
+        raise ValueError("Give me a draft_id or the text to rewrite.")
+    if len(body) > MAX_TEXT_CHARS:
+        raise ValueError(f"The text is {len(body):,} characters; I rewrite up to {MAX_TEXT_CHARS:,}.")
+    name = draft.platform if draft else (platform or (ctx.platforms or ("instagram",))[0])
+    return draft, body, list(draft.hashtags) if draft else [], platform_rule(ctx, name)
+
+
+def _save(
+    session: Session,
+    ctx: Context,
+    draft: Draft | None,
+    r: PlatformRule,
+    *,
+    text: str,
+    hashtags: list[str],
+    writer: str,
+    meta: dict[str, Any],
+    emoji_allowed: bool,
+) -> Draft:
+    group = None
+    if draft is not None:
+        group = draft.variant_group or f"draft-{draft.id}"
+        if draft.variant_group is None:
+            repo.set_draft_variant_group(
+                session, user_id=ctx.user_id, draft_id=draft.id or 0, variant_group=group
+            )
+        meta = {"source_draft": draft.id, "brief": (draft.meta or {}).get("brief"), **meta}
+    media = list(draft.media) if draft else []
+    return repo.create_draft(
+        session,
+        user_id=ctx.user_id,
+        thread_id=ctx.thread_id,
+        platform=r.name,
+        kind=draft.kind if draft else "caption",
+        text=text,
+        hashtags=hashtags,
+        writer=writer,
+        media=media,
+        variant_group=group,
+        score=score_post(text, hashtags, r.name, bool(media), emoji_allowed=emoji_allowed).total,
+        meta={**meta, "limit": r.limit},
+    )
+
+
+@tool(response_format="content_and_artifact")
+def translate(
+    language: str,
+    runtime: ToolRuntime[Any],
+    draft_id: int | None = None,
+    text: str | None = None,
+    platform: str | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """Translate a post into another language and save it as a new draft (the original stays).
+
+    `language`: the language wanted, as a name or code ("French", "fr", "Deutsch"). Pass `draft_id` of a
+    saved draft, or `text` (+ `platform`). Needs a language model: without one, it says so and changes
+    nothing.
+    """
+    code = normalize_language(language)
+    if code is None:
+        return _error(f"I don't know the language {language!r}; name it like “French” or “fr”.")
+    name = language_name(code)
+    with user_session(runtime) as (session, ctx):
+        try:
+            draft, body, tags, r = _source(session, ctx, draft_id, text, platform)
+        except (StudioError, ValueError) as exc:
+            return _error(str(exc))
+        from tools.writing import material_language
+
+        stored = (draft.meta or {}).get("language") if draft else None
+        source_language = material_language(ctx, [body], min_words=4) or stored
+        if source_language == code:
+            return _notice(f"That post is already in {name}.")
+        voice = voice_for(session, user_id=ctx.user_id, platform=r.name).model_copy(update={"language": code})
+        result = ctx.services.writer.translate(
+            TranslateRequest(
+                platform=r.name,
+                platform_label=r.label,
+                limit=room_for(r, tags),
+                counting=r.counting,
+                text=body,
+                target_language=code,
+                target_language_name=name,
+                source_language=source_language,
+                voice=voice,
+            )
+        )
+        if not result.changed:
+            reason = result.note or f"{result.writer} could not translate it."
+            if result.fallback_reason:
+                reason += f" ({result.fallback_reason})"
+            return _error(reason)
+        new_text, new_tags, notes = fit_output(ctx.services.writer, result.text, tags, r, voice)
+        meta: dict[str, Any] = {"language": code, "translated_from": source_language}
+        if result.fallback_reason:
+            meta["fallback_reason"] = result.fallback_reason
+        if notes:
+            meta["note"] = " ".join(notes)
+        saved = _save(
+            session,
+            ctx,
+            draft,
+            r,
+            text=new_text,
+            hashtags=new_tags,
+            writer=result.writer,
+            meta=meta,
+            emoji_allowed=voice.emoji_allowed,
+        )
+        view = draft_view(saved)
+    origin = f"draft #{draft_id}" if draft_id else "your text"
+    return f"Draft #{view['id']}: {origin} in {name} for {r.label}:\n{compose(new_text, new_tags)}", view
+
+
+@tool(response_format="content_and_artifact")
+def rewrite_tone(
+    tone: str,
+    runtime: ToolRuntime[Any],
+    draft_id: int | None = None,
+    text: str | None = None,
+    platform: str | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """Rewrite a post in another tone ("casual", "professional", "playful", "more formal") and save it as a
+    new draft (the original stays). Pass `draft_id` of a saved draft, or `text` (+ `platform`). The facts,
+    links and language are kept; the result fits the platform's limit.
+    """
+    tone = " ".join(tone.split())[:MAX_TONE_CHARS]
+    if not tone:
+        return _error("Which tone? E.g. “casual”, “professional” or “playful”.")
+    with user_session(runtime) as (session, ctx):
+        try:
+            draft, body, tags, r = _source(session, ctx, draft_id, text, platform)
+        except (StudioError, ValueError) as exc:
+            return _error(str(exc))
+        voice = voice_for(session, user_id=ctx.user_id, platform=r.name)
+        if draft is not None and (draft.meta or {}).get("language"):
+            voice = voice.model_copy(update={"language": draft.meta["language"]})
+        result = ctx.services.writer.rewrite_tone(
+            ToneRequest(
+                platform=r.name,
+                platform_label=r.label,
+                limit=room_for(r, tags),
+                counting=r.counting,
+                text=body,
+                tone=tone,
+                voice=voice,
+            )
+        )
+        if not result.changed:
+            return _notice(f"I found nothing to change for a {tone} tone. " + (result.note or ""))
+        new_text, new_tags, notes = fit_output(ctx.services.writer, result.text, tags, r, voice)
+        meta: dict[str, Any] = {"tone": tone, "language": voice.language}
+        if result.fallback_reason:
+            meta["fallback_reason"] = result.fallback_reason
+        if result.note or notes:
+            meta["note"] = " ".join([*([result.note] if result.note else []), *notes])
+        saved = _save(
+            session,
+            ctx,
+            draft,
+            r,
+            text=new_text,
+            hashtags=new_tags,
+            writer=result.writer,
+            meta=meta,
+            emoji_allowed=voice.emoji_allowed,
+        )
+        view = draft_view(saved)
+    return f"Draft #{view['id']} in a {tone} tone for {r.label}:\n{compose(new_text, new_tags)}", view
+
+
+@tool(response_format="content_and_artifact")
+def write_alt_text(
+    asset_id: int, runtime: ToolRuntime[Any], max_chars: int = 250
+) -> tuple[str, dict[str, Any]]:
+    """Write alt text (for screen readers) for an uploaded image or video by its asset id, from what image
+    understanding sees (subject, labels, text in the picture). Stored with the asset; at most `max_chars`
+    characters (20–1000, 250 by default).
+    """
+    from tools.vision import describe_image
+
+    limit = max(20, min(int(max_chars), 1000))
+    see = cast(StructuredTool, describe_image).func
+    assert see is not None
+    _said, seen = see(asset_id=asset_id, runtime=runtime)
+    if seen.get("type") != "vision":
+        return _error(str(seen.get("message") or f"I could not look at asset #{asset_id}."))
+    with user_session(runtime) as (session, ctx):
+        voice = voice_for(session, user_id=ctx.user_id, platform=(ctx.platforms or ("instagram",))[0])
+        labels = [str(lb.get("label")) for lb in seen.get("labels") or [] if lb.get("label")][:8]
+        result = ctx.services.writer.alt_text(
+            AltTextRequest(
+                subject=str(seen.get("subject") or "")[:300],
+                labels=labels,
+                ocr_text=str(seen.get("text") or "")[:500],
+                draft_alt_text=str(seen.get("alt_text") or "")[:500],
+                max_chars=limit,
+                language=voice.language,
+                voice=voice,
+            )
+        )
+        asset_repo.set_meta(
+            session,
+            user_id=ctx.user_id,
+            asset_id=asset_id,
+            key="alt_text",
+            value={"text": result.alt_text, "writer": result.writer},
+        )
+    reply = f"Alt text for #{asset_id} ({len(result.alt_text)} characters): {result.alt_text}"
+    artifact = {
+        "type": "alt_text",
+        "asset_id": asset_id,
+        "alt_text": result.alt_text,
+        "writer": result.writer,
+        "fallback_reason": result.fallback_reason,
+        "reply": reply,
+    }
+    return reply, artifact
