@@ -265,3 +265,37 @@ class Approval(SQLModel, table=True):
     decision: str = Field(max_length=20)  # approved | declined
     note: str = Field(default="", max_length=1000)
     decided_at: datetime = _ts()
+
+
+class SlackInstallation(SQLModel, table=True):
+    """A workspace that installed the Slack bot through OAuth; the bot token is encrypted (CredentialBox)."""
+
+    __tablename__ = "slack_installation"
+    __table_args__ = (sa.UniqueConstraint("enterprise_id", "team_id", name="uq_slack_installation_team"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    enterprise_id: str = Field(default="", max_length=32)  # "" (not NULL) so the unique constraint holds
+    team_id: str = Field(default="", max_length=32, index=True)
+    team_name: str = Field(default="", max_length=200)
+    app_id: str = Field(default="", max_length=32)
+    bot_id: str = Field(default="", max_length=32)
+    bot_user_id: str = Field(default="", max_length=32)
+    bot_scopes: str = Field(default="", max_length=2000)
+    bot_token_encrypted: str = Field(default="", sa_type=sa.Text)  # Fernet token, never plaintext
+    installer_user_id: str = Field(default="", max_length=32)
+    is_enterprise_install: bool = Field(default=False)
+    installed_at: datetime = _ts()
+
+
+class SlackLinkCode(SQLModel, table=True):
+    """A one-time code a web user gets to link their Slack identity (``/studio link CODE``); hashed at rest."""
+
+    __tablename__ = "slack_link_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: str = Field(foreign_key="studio_user.id", index=True, ondelete="CASCADE", max_length=32)
+    code_hash: str = Field(max_length=64, unique=True)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    used_by: str | None = Field(default=None, max_length=200)  # "<team>:<slack user>"
+    created_at: datetime = _ts()

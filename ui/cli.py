@@ -359,6 +359,39 @@ def worker(
     asyncio.run(run_worker(settings, worker_id=worker_id, batch_size=batch))
 
 
+@app.command()
+def slack(
+    http: Annotated[bool, typer.Option("--http", help="Serve /slack/events over HTTP (default).")] = False,
+    socket: Annotated[
+        bool, typer.Option("--socket", help="Connect over Socket Mode (needs the app token).")
+    ] = False,
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default from STUDIO_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default from STUDIO_SLACK_PORT, 3000).")] = None,
+) -> None:
+    """Run the Slack bot: HTTP (events, commands and buttons at /slack/events) or Socket Mode."""
+    import logging
+
+    from integrations.slack.app import check_config, serve_http, serve_socket
+
+    if http and socket:
+        _fail(StudioError("Choose one of --http and --socket."))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = _settings()
+    try:
+        check_config(settings, socket=socket)
+    except StudioError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    _engine(settings).dispose()
+    if socket:
+        console.print("Slack bot connecting over Socket Mode (Ctrl-C stops).")
+        asyncio.run(serve_socket(settings))
+        return
+    bind, listen = host or settings.host, port or settings.slack_port
+    console.print(f"Slack bot on http://{bind}:{listen}/slack/events (Ctrl-C stops).")
+    asyncio.run(serve_http(settings, host=bind, port=listen))
+
+
 def main() -> None:
     app()
 
