@@ -44,6 +44,7 @@ from integrations.publishers.base import (
     Retryable,
     UnknownOutcome,
 )
+from integrations.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 S = PostState
@@ -87,15 +88,24 @@ class PublisherResolver(Protocol):
 
 
 class DefaultPublishers:
-    """Account -> publisher: none = the local outbox; ``webhook`` accounts = signed POSTs. One publisher per
+    """Account -> publisher: none = the local outbox; ``webhook`` accounts = signed POSTs; ``mastodon`` and
+    ``bluesky`` accounts = their APIs. One publisher per
     account per process (HTTP connections are reused)."""
 
-    def __init__(self, *, data_dir: Path, box: CredentialBox | None, timeout_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        *,
+        data_dir: Path,
+        box: CredentialBox | None,
+        timeout_s: float = 30.0,
+        mastodon_max_chars: int = 500,
+    ) -> None:
         from integrations.publishers.outbox import OutboxPublisher
 
         self.outbox = OutboxPublisher(Path(data_dir) / "outbox")
         self.box = box
         self.timeout_s = timeout_s
+        self.mastodon_max_chars = mastodon_max_chars
         self._cache: dict[int, Publisher] = {}
 
     def resolve(self, account: PlatformAccount | None) -> Publisher:
@@ -120,6 +130,28 @@ class DefaultPublishers:
                 metrics_url=creds.get("metrics_url"),
                 timeout_s=self.timeout_s,
             )
+        elif account.platform == "mastodon":
+            from integrations.publishers.mastodon import MastodonPublisher
+
+            if not account.base_url or not creds.get("access_token"):
+                raise Permanent(f"The Mastodon account {account.handle} has no instance URL or token.")
+            publisher = MastodonPublisher(
+                account.base_url,
+                str(creds["access_token"]),
+                timeout_s=self.timeout_s,
+                max_chars=self.mastodon_max_chars,
+            )
+        elif account.platform == "bluesky":
+            from integrations.publishers.bluesky import BlueskyPublisher
+
+            if not creds.get("app_password"):
+                raise Permanent(f"The Bluesky account {account.handle} has no app password.")
+            publisher = BlueskyPublisher(
+                account.handle,
+                str(creds["app_password"]),
+                service_url=account.base_url or "https://bsky.social",
+                timeout_s=self.timeout_s,
+            )
         else:
             raise Permanent(
                 f"Publishing to {account.platform} is not available yet (use a webhook or the outbox)."
@@ -136,7 +168,7 @@ class DefaultPublishers:
 @dataclass
 class Outcome:
     post_id: int
-    kind: str  # published | retry | failed | unconfirmed | lost (someone else recorded first)
+    kind: str  # published | retry | deferred (account rate limit) | failed | unconfirmed | lost
     message: str = ""
     result: PublishResult | None = None
     retry_at: datetime | None = None
@@ -166,6 +198,7 @@ class Dispatcher:
         lock: DutyLock | None = None,
         clock: Callable[[], datetime] | None = None,
         rng: random.Random | None = None,
+        account_limiter: RateLimiter | None = None,
     ) -> None:
         self.engine = engine
         self.resolver = resolver
@@ -175,6 +208,8 @@ class Dispatcher:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.rng = rng or random.Random()
         self._sem = asyncio.Semaphore(self.policy.concurrency)
+        # posts per connected account per hour (the local outbox has no limit)
+        self.account_limiter = account_limiter
 
     # -- publishing --------------------------------------------------------------------------------
 
@@ -183,17 +218,16 @@ class Dispatcher:
     ) -> list[Outcome]:
         """Claim due posts (all of them, or only ``post_ids``), publish them, record the outcomes."""
         now = self.clock()
-        ids = await asyncio.to_thread(
-            sched.claim_due,
+        rows = await asyncio.to_thread(
+            sched.claim_due_rows,
             self.engine,
             worker_id=self.worker_id,
             limit=limit or self.policy.batch_size,
             now=now,
             post_ids=post_ids,
         )
-        if not ids:
+        if not rows:
             return []
-        rows = await asyncio.to_thread(sched.load_rows, self.engine, ids)
         accounts = await asyncio.to_thread(self._accounts, rows)
         outcomes = await asyncio.gather(
             *(self._publish_one(row, accounts.get(row.account_id)) for row in rows)
@@ -203,6 +237,16 @@ class Dispatcher:
 
     async def _publish_one(self, row: sched.PostRow, account: PlatformAccount | None) -> Outcome:
         async with self._sem:
+            if account is not None and self.account_limiter is not None:
+                wait = await self.account_limiter.hit(f"account:{account.id}")
+                if wait is not None:  # the account's hourly budget is spent: later, without using an attempt
+                    return Outcome(
+                        row.id,
+                        "deferred",
+                        f"{account.platform} account {account.handle} is at its limit of "
+                        f"{self.account_limiter.limit} posts an hour",
+                        retry_at=self.clock() + timedelta(seconds=wait + self.rng.random()),
+                    )
             try:
                 publisher = self.resolver.resolve(account)
                 post = outgoing(row, account)
@@ -246,9 +290,27 @@ class Dispatcher:
         now = self.clock()
         mine = (_T.c.claimed_by == self.worker_id,)
         with self.engine.begin() as conn:
+            batched = self._mark_published_batch(conn, rows, outcomes, now)
             for row, out in zip(rows, outcomes, strict=True):
+                if row.id in batched:
+                    continue
                 if out.kind == "published":
                     ok = self._mark_published(conn, row, out.result, now, f"published by {self.worker_id}")
+                elif out.kind == "deferred":
+                    assert out.retry_at is not None
+                    ok = sched.move(
+                        conn,
+                        post_id=row.id,
+                        src=S.PUBLISHING,
+                        dst=S.SCHEDULED,
+                        reason=f"{out.message}; waits until {out.retry_at:%H:%M:%S} UTC",
+                        now=now,
+                        extra_where=mine,
+                        run_at=out.retry_at,
+                        attempts=_T.c.attempts - 1,  # not an attempt: nothing was sent
+                        claimed_by=None,
+                        claimed_at=None,
+                    )
                 elif out.kind == "retry":
                     assert out.retry_at is not None
                     wait = (out.retry_at - now).total_seconds()
@@ -290,6 +352,58 @@ class Dispatcher:
                 if not ok:
                     log.warning("Post #%s: outcome %s not recorded, the claim was lost", row.id, out.kind)
                     out.kind = "lost"
+
+    def _mark_published_batch(
+        self, conn: Any, rows: list[sched.PostRow], outcomes: list[Outcome], now: datetime
+    ) -> set[int]:
+        """PostgreSQL: every post of the batch still in publishing -> published in one UPDATE ... FROM
+        (VALUES ...) plus one INSERT of their transitions (instead of two statements per post). Posts it
+        did not move (a lease that ran out meanwhile) go through :meth:`_mark_published` one by one."""
+        done = [(r, o) for r, o in zip(rows, outcomes, strict=True) if o.kind == "published" and o.result]
+        if conn.dialect.name != "postgresql" or len(done) < 2:
+            return set()
+        reason = f"published by {self.worker_id}"
+        data = [
+            (r.id, o.result.external_id[:300], o.result.url[:1000] if o.result.url else None)
+            for r, o in done
+            if o.result is not None
+        ]
+        outcome = sa.values(
+            sa.column("pid", sa.Integer),
+            sa.column("ext", sa.String),
+            sa.column("url", sa.String),
+            name="outcome",
+        ).data(data)
+        stmt = (
+            sa.update(_T)
+            .where(_T.c.id == outcome.c.pid, _T.c.state == S.PUBLISHING.value)
+            .values(
+                state=S.PUBLISHED.value,
+                updated_at=now,
+                external_id=outcome.c.ext,
+                external_url=outcome.c.url,
+                published_at=now,
+                last_error=None,
+                metrics_stage=0,
+                metrics_due_at=sched.first_metrics_due(now),
+            )
+            .returning(_T.c.id)
+        )
+        moved = {r.id for r in conn.execute(stmt)}
+        sched._record(
+            conn,
+            [
+                {
+                    "post_id": pid,
+                    "from_state": S.PUBLISHING.value,
+                    "to_state": S.PUBLISHED.value,
+                    "reason": reason,
+                    "at": now,
+                }
+                for pid in sorted(moved)
+            ],
+        )
+        return moved
 
     @staticmethod
     def _mark_published(
@@ -503,6 +617,44 @@ class Dispatcher:
         await self.resolver.aclose()
 
 
+def dispatcher_for(
+    settings: Any,
+    engine: Engine,
+    box: CredentialBox,
+    *,
+    worker_id: str | None = None,
+    batch_size: int | None = None,
+) -> Dispatcher:
+    """The dispatcher from settings, the same in the studio process and in ``studio worker``."""
+    from dataclasses import replace
+
+    from integrations.locks import make_duty_lock
+    from integrations.ratelimit import make_rate_limiter
+
+    policy = DispatchPolicy.from_settings(settings)
+    if batch_size:
+        policy = replace(policy, batch_size=batch_size)
+    resolver = DefaultPublishers(
+        data_dir=settings.data_dir,
+        box=box,
+        timeout_s=settings.publish_timeout_s,
+        mastodon_max_chars=settings.mastodon_max_chars,
+    )
+    return Dispatcher(
+        engine,
+        resolver,
+        policy=policy,
+        worker_id=worker_id or default_worker_id(),
+        lock=make_duty_lock(engine, settings.redis_url),
+        account_limiter=make_rate_limiter(
+            settings.publish_account_per_hour,
+            settings.redis_url,
+            window_s=3600.0,
+            prefix="studio:publish:rl:",
+        ),
+    )
+
+
 def outgoing(row: sched.PostRow, account: PlatformAccount | None) -> OutgoingPost:
     content = row.content or {}
     return OutgoingPost(
@@ -518,4 +670,5 @@ def outgoing(row: sched.PostRow, account: PlatformAccount | None) -> OutgoingPos
         ),
         scheduled_for=row.run_at,
         account_handle=account.handle if account else "",
+        thread=tuple(str(p) for p in content.get("thread") or ()),
     )

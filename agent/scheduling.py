@@ -188,7 +188,7 @@ def create_post(
         platform=draft.platform,
         state=S.DRAFT.value,
         max_attempts=max_attempts,
-        content={"text": draft.text, "hashtags": list(draft.hashtags), "media": media},
+        content=_content(draft, media),
         created_at=now,
         updated_at=now,
     )
@@ -199,6 +199,15 @@ def create_post(
         [{"post_id": post.id, "from_state": None, "to_state": S.DRAFT.value, "reason": reason, "at": now}],
     )
     return post
+
+
+def _content(draft: Any, media: list[dict[str, Any]]) -> dict[str, Any]:
+    """The snapshot a post publishes; a thread draft (``split_thread``) carries its numbered posts."""
+    content: dict[str, Any] = {"text": draft.text, "hashtags": list(draft.hashtags), "media": media}
+    posts = (draft.meta or {}).get("posts")
+    if isinstance(posts, list) and len(posts) > 1 and all(isinstance(p, str) and p.strip() for p in posts):
+        content["thread"] = list(posts)
+    return content
 
 
 def schedule_draft(
@@ -332,7 +341,21 @@ def claim_due(
     now: datetime | None = None,
     post_ids: Sequence[int] | None = None,
 ) -> list[int]:
-    """Atomically move up to ``limit`` due posts from scheduled to publishing for this worker.
+    """Atomically move up to ``limit`` due posts from scheduled to publishing for this worker; their ids."""
+    rows = claim_due_rows(engine, worker_id=worker_id, limit=limit, now=now, post_ids=post_ids)
+    return [r.id for r in rows]
+
+
+def claim_due_rows(
+    engine: Engine,
+    *,
+    worker_id: str,
+    limit: int = 50,
+    now: datetime | None = None,
+    post_ids: Sequence[int] | None = None,
+) -> list[PostRow]:
+    """Atomically move up to ``limit`` due posts from scheduled to publishing for this worker, and return
+    them as the dispatcher needs them (one round trip: the UPDATE returns the rows).
 
     PostgreSQL: ``SELECT ... FOR UPDATE SKIP LOCKED`` inside the UPDATE, so concurrent workers take disjoint
     rows without waiting on each other. SQLite: one UPDATE whose WHERE repeats ``state = 'scheduled'`` — a
@@ -356,7 +379,7 @@ def claim_due(
                 attempts=_T.c.attempts + 1,
                 updated_at=now,
             )
-            .returning(_T.c.id, _T.c.attempts)
+            .returning(*_ROW_COLUMNS)
         )
         rows = conn.execute(stmt).all()
         _record(
@@ -372,7 +395,7 @@ def claim_due(
                 for r in rows
             ],
         )
-    return sorted(r.id for r in rows)
+    return sorted((_post_row(r) for r in rows), key=lambda p: p.id)
 
 
 def expire_claims(engine: Engine, *, lease_s: float, now: datetime | None = None) -> list[int]:
@@ -448,30 +471,48 @@ class PostRow:
     metrics_stage: int
 
 
+_ROW_COLUMNS = tuple(
+    _T.c[name]
+    for name in (
+        "id",
+        "user_id",
+        "platform",
+        "account_id",
+        "idempotency_key",
+        "content",
+        "run_at",
+        "attempts",
+        "max_attempts",
+        "external_id",
+        "published_at",
+        "metrics_stage",
+    )
+)
+
+
+def _post_row(r: Any) -> PostRow:
+    return PostRow(
+        id=r.id,
+        user_id=r.user_id,
+        platform=r.platform,
+        account_id=r.account_id,
+        idempotency_key=r.idempotency_key,
+        content=dict(r.content or {}),
+        run_at=r.run_at,
+        attempts=r.attempts,
+        max_attempts=r.max_attempts,
+        external_id=r.external_id,
+        published_at=r.published_at,
+        metrics_stage=r.metrics_stage,
+    )
+
+
 def load_rows(engine: Engine, ids: Sequence[int]) -> list[PostRow]:
     if not ids:
         return []
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(_T).where(_T.c.id.in_(list(ids)))).all()
-    out = []
-    for r in rows:
-        out.append(
-            PostRow(
-                id=r.id,
-                user_id=r.user_id,
-                platform=r.platform,
-                account_id=r.account_id,
-                idempotency_key=r.idempotency_key,
-                content=dict(r.content or {}),
-                run_at=r.run_at,
-                attempts=r.attempts,
-                max_attempts=r.max_attempts,
-                external_id=r.external_id,
-                published_at=r.published_at,
-                metrics_stage=r.metrics_stage,
-            )
-        )
-    return sorted(out, key=lambda p: p.id)
+        rows = conn.execute(sa.select(*_ROW_COLUMNS).where(_T.c.id.in_(list(ids)))).all()
+    return sorted((_post_row(r) for r in rows), key=lambda p: p.id)
 
 
 def rows_in_state(

@@ -9,11 +9,10 @@ import logging
 import signal
 
 from agent.db import make_engine
-from agent.dispatcher import DefaultPublishers, Dispatcher, DispatchPolicy, default_worker_id
+from agent.dispatcher import Dispatcher, dispatcher_for
 from agent.migrate import ensure_schema
 from agent.security import CredentialBox
 from agent.settings import Settings
-from integrations.locks import make_duty_lock
 
 log = logging.getLogger(__name__)
 
@@ -24,23 +23,8 @@ def build_dispatcher(
     settings.ensure_data_dir()
     engine = make_engine(settings.sqlalchemy_url)
     ensure_schema(engine)
-    policy = DispatchPolicy.from_settings(settings)
-    if batch_size:
-        from dataclasses import replace
-
-        policy = replace(policy, batch_size=batch_size)
-    resolver = DefaultPublishers(
-        data_dir=settings.data_dir,
-        box=CredentialBox(settings.resolved_secrets()[0]),
-        timeout_s=settings.publish_timeout_s,
-    )
-    return Dispatcher(
-        engine,
-        resolver,
-        policy=policy,
-        worker_id=worker_id or default_worker_id(),
-        lock=make_duty_lock(engine, settings.redis_url),
-    )
+    box = CredentialBox(settings.resolved_secrets()[0])
+    return dispatcher_for(settings, engine, box, worker_id=worker_id, batch_size=batch_size)
 
 
 async def run_worker(

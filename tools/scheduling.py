@@ -18,8 +18,22 @@ from agent.models import ScheduledPost
 from agent.timeparse import When, parse_when, zone
 from tools.common import user_session
 
-PUBLISHERS = ("webhook", "outbox")  # account kinds that can publish today
+PUBLISHERS = ("webhook", "mastodon", "bluesky", "outbox")  # account kinds that can publish today
+BLUESKY_DEFAULT_PDS = "https://bsky.social"
 _NEXT_SLOT = re.compile(r"^(?:the\s+)?next\s+(?:free\s+|open\s+|available\s+)?slot$", re.I)
+
+
+def _unsafe_url(url: str, runtime: ToolRuntime[Any]) -> str | None:
+    """Why the studio will not send posts or credentials to ``url`` (not http(s), or a loopback, private,
+    link-local or multicast address after DNS resolution), or None when it is fine."""
+    from integrations.web.fetch import FetchFailed, FetchPolicy, FetchRefused, SafeFetcher
+
+    allow_loopback = bool(runtime.context.services.settings.url_allow_loopback)
+    try:
+        SafeFetcher(FetchPolicy(allow_loopback=allow_loopback)).vet(url)
+    except (FetchRefused, FetchFailed) as exc:
+        return f"I won't connect that account: {exc}"
+    return None
 
 
 def _error(message: str) -> tuple[str, dict[str, Any]]:
@@ -215,18 +229,42 @@ def connect_account(
 ) -> tuple[str, dict[str, Any]]:
     """Connect a publishing account. `platform` "webhook" POSTs signed JSON to `url` (Zapier, Make, n8n);
     `secret` signs it (generated when omitted and shown once); `verify_url` lets the studio check delivery.
-    Credentials are stored encrypted."""
+    "mastodon": `url` is the instance (https://mastodon.social), `secret` an access token with write:statuses
+    and write:media. "bluesky": `handle` (you.bsky.social), `secret` an app password, `url` the PDS
+    (default https://bsky.social). Credentials are stored encrypted."""
     platform = platform.strip().lower()
+    handle = handle.strip().lstrip("@") if platform == "bluesky" else handle.strip()
     if platform not in PUBLISHERS:
         return _error(
             f"I can publish through: {', '.join(PUBLISHERS)} — {platform} is not available yet "
             "(a webhook to Zapier/Make/n8n can reach it)."
         )
-    if platform == "webhook" and not (url or "").startswith(("http://", "https://")):
-        return _error("A webhook account needs its http(s) URL.")
-    generated = not secret
-    credentials: dict[str, Any] = {"secret": secret or secrets.token_urlsafe(32)}
+    if not handle or len(handle) > 200:
+        return _error("The account needs a handle (at most 200 characters).")
+    if platform == "bluesky" and not url:
+        url = BLUESKY_DEFAULT_PDS
+    if platform in {"webhook", "mastodon", "bluesky"}:
+        if not url:
+            return _error(f"A {platform} account needs its http(s) URL.")
+        problem = _unsafe_url(url, runtime)
+        if problem:
+            return _error(problem)
+        url = url.strip().rstrip("/") if platform != "webhook" else url.strip()
+    if platform in {"mastodon", "bluesky"} and not (secret or "").strip():
+        needed = "an access token" if platform == "mastodon" else "an app password"
+        return _error(f"A {platform} account needs {needed} (given as the secret).")
+    generated = platform == "webhook" and not secret
+    credentials: dict[str, Any]
+    if platform == "mastodon":
+        credentials = {"access_token": (secret or "").strip()}
+    elif platform == "bluesky":
+        credentials = {"app_password": (secret or "").strip()}
+    else:
+        credentials = {"secret": secret or secrets.token_urlsafe(32)}
     if verify_url:
+        problem = _unsafe_url(verify_url, runtime)
+        if problem:
+            return _error(problem)
         credentials["verify_url"] = verify_url
     try:
         with user_session(runtime) as (session, ctx):
@@ -234,7 +272,7 @@ def connect_account(
                 session,
                 user_id=ctx.user_id,
                 platform=platform,
-                handle=handle.strip(),
+                handle=handle,
                 credentials=credentials,
                 box=ctx.services.box,
                 base_url=url,
@@ -244,11 +282,7 @@ def connect_account(
         return _error(str(exc))
     except Exception as exc:  # noqa: BLE001 - e.g. the unique (user, platform, handle) constraint
         return _error(f"Could not connect {handle}: {type(exc).__name__}.")
-    note = (
-        f" Signing secret (shown once): {credentials['secret']}"
-        if generated and platform == "webhook"
-        else ""
-    )
+    note = f" Signing secret (shown once): {credentials['secret']}" if generated else ""
     return f"Connected {platform} account {handle} (#{account_id}).{note}", {
         "type": "account",
         "id": account_id,

@@ -64,6 +64,12 @@ class OutgoingPost:
     media: tuple[Media, ...] = ()
     scheduled_for: datetime | None = None
     account_handle: str = ""
+    thread: tuple[str, ...] = ()  # a thread draft: its numbered posts, published as replies to the first
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """What to publish, in order: the thread's posts, or the one post's body."""
+        return self.thread or (self.body,)
 
     @property
     def body(self) -> str:

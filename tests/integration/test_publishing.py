@@ -240,14 +240,20 @@ def test_three_worker_processes_publish_each_post_exactly_once(
     pg_engine: Any, pg_url: str, tmp_path: Path
 ) -> None:
     uid = pg_user(pg_engine)
-    ids = schedule(pg_engine, uid, n=300)
+    ids = schedule(pg_engine, uid, n=1000)
     env = worker_env(tmp_path / "data", pg_url, KEYS)
     procs = [start_worker(env, f"w{i}", tmp_path, batch=20) for i in range(3)]
     try:
-        assert wait_for(lambda: count_state(pg_engine, "published") == len(ids), timeout=180)
+        assert wait_for(lambda: count_state(pg_engine, "published") == len(ids), timeout=300)
     finally:
         stop_workers(procs)
     assert claims_per_post(pg_engine) == Counter(dict.fromkeys(ids, 1))
+    with pg_engine.connect() as conn:
+        reasons = conn.execute(
+            sa.select(PostTransition.reason).where(PostTransition.to_state == "published")
+        ).scalars()
+        workers = Counter(r.split(" by ", 1)[1].split()[0] for r in reasons)
+    assert sum(workers.values()) == len(ids) and len(workers) == 3  # all three workers took a share
     feed = (tmp_path / "data" / "outbox" / uid / "feed.jsonl").read_text().splitlines()
     keys = [json.loads(line)["id"] for line in feed]
     assert len(keys) == len(set(keys)) == len(ids)
