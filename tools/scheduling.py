@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,22 +17,7 @@ from agent.models import ScheduledPost
 from agent.timeparse import When, parse_when, zone
 from tools.common import user_session
 
-PUBLISHERS = ("webhook", "mastodon", "bluesky", "outbox")  # account kinds that can publish today
-BLUESKY_DEFAULT_PDS = "https://bsky.social"
 _NEXT_SLOT = re.compile(r"^(?:the\s+)?next\s+(?:free\s+|open\s+|available\s+)?slot$", re.I)
-
-
-def _unsafe_url(url: str, runtime: ToolRuntime[Any]) -> str | None:
-    """Why the studio will not send posts or credentials to ``url`` (not http(s), or a loopback, private,
-    link-local or multicast address after DNS resolution), or None when it is fine."""
-    from integrations.web.fetch import FetchFailed, FetchPolicy, FetchRefused, SafeFetcher
-
-    allow_loopback = bool(runtime.context.services.settings.url_allow_loopback)
-    try:
-        SafeFetcher(FetchPolicy(allow_loopback=allow_loopback)).vet(url)
-    except (FetchRefused, FetchFailed) as exc:
-        return f"I won't connect that account: {exc}"
-    return None
 
 
 def _error(message: str) -> tuple[str, dict[str, Any]]:
@@ -232,57 +216,25 @@ def connect_account(
     "mastodon": `url` is the instance (https://mastodon.social), `secret` an access token with write:statuses
     and write:media. "bluesky": `handle` (you.bsky.social), `secret` an app password, `url` the PDS
     (default https://bsky.social). Credentials are stored encrypted."""
-    platform = platform.strip().lower()
-    handle = handle.strip().lstrip("@") if platform == "bluesky" else handle.strip()
-    if platform not in PUBLISHERS:
-        return _error(
-            f"I can publish through: {', '.join(PUBLISHERS)} — {platform} is not available yet "
-            "(a webhook to Zapier/Make/n8n can reach it)."
-        )
-    if not handle or len(handle) > 200:
-        return _error("The account needs a handle (at most 200 characters).")
-    if platform == "bluesky" and not url:
-        url = BLUESKY_DEFAULT_PDS
-    if platform in {"webhook", "mastodon", "bluesky"}:
-        if not url:
-            return _error(f"A {platform} account needs its http(s) URL.")
-        problem = _unsafe_url(url, runtime)
-        if problem:
-            return _error(problem)
-        url = url.strip().rstrip("/") if platform != "webhook" else url.strip()
-    if platform in {"mastodon", "bluesky"} and not (secret or "").strip():
-        needed = "an access token" if platform == "mastodon" else "an app password"
-        return _error(f"A {platform} account needs {needed} (given as the secret).")
-    generated = platform == "webhook" and not secret
-    credentials: dict[str, Any]
-    if platform == "mastodon":
-        credentials = {"access_token": (secret or "").strip()}
-    elif platform == "bluesky":
-        credentials = {"app_password": (secret or "").strip()}
-    else:
-        credentials = {"secret": secret or secrets.token_urlsafe(32)}
-    if verify_url:
-        problem = _unsafe_url(verify_url, runtime)
-        if problem:
-            return _error(problem)
-        credentials["verify_url"] = verify_url
+    from agent.accounts import connect
+
     try:
         with user_session(runtime) as (session, ctx):
-            account = repo.add_platform_account(
+            done = connect(
                 session,
                 user_id=ctx.user_id,
+                box=ctx.services.box,
                 platform=platform,
                 handle=handle,
-                credentials=credentials,
-                box=ctx.services.box,
-                base_url=url,
+                url=url,
+                secret=secret,
+                verify_url=verify_url,
+                allow_loopback=ctx.services.settings.url_allow_loopback,
             )
-            account_id = account.id
+            account_id, platform, handle = done.account.id, done.account.platform, done.account.handle
     except StudioError as exc:
         return _error(str(exc))
-    except Exception as exc:  # noqa: BLE001 - e.g. the unique (user, platform, handle) constraint
-        return _error(f"Could not connect {handle}: {type(exc).__name__}.")
-    note = f" Signing secret (shown once): {credentials['secret']}" if generated else ""
+    note = f" Signing secret (shown once): {done.generated_secret}" if done.generated_secret else ""
     return f"Connected {platform} account {handle} (#{account_id}).{note}", {
         "type": "account",
         "id": account_id,

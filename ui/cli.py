@@ -27,6 +27,8 @@ user_app = typer.Typer(help="Manage studio users.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(db_app, name="db")
+account_app = typer.Typer(help="Publishing accounts (Mastodon, Bluesky, webhooks).", no_args_is_help=True)
+app.add_typer(account_app, name="account")
 
 console = Console()
 err = Console(stderr=True)
@@ -341,6 +343,91 @@ def keys_rotate() -> None:
 
 
 # -- worker ------------------------------------------------------------------------------------------
+
+
+def _user_id(session: Any, email: str) -> str:
+    user = repo.find_user_by_email(session, email=email)
+    if user is None:
+        _fail(StudioError(f"No user {email}."))
+    assert user is not None
+    return user.id
+
+
+@account_app.command("add")
+def account_add(
+    email: Annotated[str, typer.Argument(help="The studio user who owns the account.")],
+    platform: Annotated[str, typer.Option(help="mastodon | bluesky | webhook")],
+    handle: Annotated[str, typer.Option(help="@you@instance, you.bsky.social, or a name for the webhook.")],
+    url: Annotated[
+        str | None, typer.Option(help="Mastodon instance, Bluesky PDS (default bsky.social) or webhook URL.")
+    ] = None,
+    verify_url: Annotated[str | None, typer.Option(help="Webhook: where delivery can be checked.")] = None,
+    secret_stdin: Annotated[
+        bool,
+        typer.Option("--secret-stdin", help="Read the token / app password / signing secret from stdin."),
+    ] = False,
+) -> None:
+    """Connect a publishing account. The token is read from stdin or a hidden prompt, never from the command
+    line (it would stay in your shell history) nor from chat (it would stay in the conversation)."""
+    from agent.accounts import connect
+
+    settings = _settings()
+    if secret_stdin:
+        secret = sys.stdin.readline().strip()
+    elif platform.lower() == "webhook":
+        secret = ""  # generated and shown once
+    else:
+        secret = typer.prompt(
+            "Access token" if platform.lower() == "mastodon" else "App password", hide_input=True
+        )
+    from agent.security import CredentialBox
+
+    box = CredentialBox(settings.resolved_secrets()[0])
+    try:
+        with session_scope(_engine(settings)) as session:
+            done = connect(
+                session,
+                user_id=_user_id(session, email),
+                box=box,
+                platform=platform,
+                handle=handle,
+                url=url,
+                secret=secret,
+                verify_url=verify_url,
+                allow_loopback=settings.url_allow_loopback,
+            )
+            account = done.account
+            console.print(f"Connected {account.platform} account {account.handle} (#{account.id}).")
+    except StudioError as exc:
+        _fail(exc)
+    if done.generated_secret:
+        console.print(f"Signing secret (shown once): [bold]{done.generated_secret}[/bold]")
+
+
+@account_app.command("list")
+def account_list(email: str) -> None:
+    """A user's connected accounts (never their credentials)."""
+    settings = _settings()
+    with session_scope(_engine(settings)) as session:
+        for account in repo.list_platform_accounts(session, user_id=_user_id(session, email)):
+            where = f" {account.base_url}" if account.base_url else ""
+            console.print(f"#{account.id} {account.platform} {account.handle}{where} ({account.state})")
+
+
+@account_app.command("remove")
+def account_remove(email: str, account_id: int) -> None:
+    """Disconnect an account: its stored credentials are deleted; queued posts for it fall back to the
+    outbox only if you reschedule them."""
+    settings = _settings()
+    try:
+        with session_scope(_engine(settings)) as session:
+            account = repo.get_platform_account(
+                session, user_id=_user_id(session, email), account_id=account_id
+            )
+            session.delete(account)
+    except StudioError as exc:
+        _fail(exc)
+    console.print(f"Removed account #{account_id}.")
 
 
 @app.command()

@@ -104,3 +104,37 @@ def test_user_add_and_db_upgrade(data_dir: Path) -> None:
     assert again.returncode == 1 and "already exists" in again.stderr
     listed = studio(data_dir, "user", "list")
     assert "new@example.com" in listed.stdout
+
+
+def test_account_add_list_remove_keeps_the_token_out_of_sight(data_dir: Path) -> None:
+    assert (
+        studio(
+            data_dir, "user", "add", "a@example.com", "--password-stdin", stdin="pw-long-enough\n"
+        ).returncode
+        == 0
+    )
+    add = [
+        "account",
+        "add",
+        "a@example.com",
+        "--platform",
+        "mastodon",
+        "--handle",
+        "@a@social.example",
+        "--url",
+        "http://127.0.0.1:9",
+        "--secret-stdin",
+    ]
+    refused = studio(data_dir, *add, stdin="tok-secret-123\n")
+    assert refused.returncode != 0 and "loopback" in refused.stderr + refused.stdout
+    added = studio(data_dir, *add, stdin="tok-secret-123\n", STUDIO_URL_ALLOW_LOOPBACK="true")
+    assert added.returncode == 0, added.stderr
+    assert "Connected mastodon account @a@social.example (#1)" in added.stdout
+    again = studio(data_dir, *add, stdin="tok-secret-123\n", STUDIO_URL_ALLOW_LOOPBACK="true")
+    assert again.returncode != 0 and "already connected" in again.stderr + again.stdout
+    listed = studio(data_dir, "account", "list", "a@example.com")
+    assert "#1 mastodon @a@social.example http://127.0.0.1:9" in listed.stdout
+    assert "tok-secret-123" not in listed.stdout
+    assert b"tok-secret-123" not in (data_dir / "studio.db").read_bytes()  # encrypted at rest
+    assert studio(data_dir, "account", "remove", "a@example.com", "1").returncode == 0
+    assert "#1" not in studio(data_dir, "account", "list", "a@example.com").stdout
