@@ -4,7 +4,6 @@ writer condenses once, then a word-boundary trim — nothing is ever returned ov
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -12,13 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from langgraph.checkpoint.memory import InMemorySaver
-from langgraph.prebuilt import ToolRuntime
 from PIL import Image
 
 from agent import assets as asset_repo
 from agent import repo
 from agent.content_intents import content_calls, content_intent, tone_of
-from agent.context import Context
 from agent.db import session_scope
 from agent.fakes import ScriptedChatModel
 from agent.studio import Studio
@@ -37,6 +34,8 @@ from integrations.writers.template import TemplateWriter
 from prompts.counting import count
 from prompts.platforms import platform_names, rule
 from prompts.threads import numbered
+from tests.tool_support import make_user as _user
+from tests.tool_support import run_tool as _run
 from tools.rewrite import rewrite_tone, write_alt_text
 from tools.scripts import write_script
 from tools.writing import compose, fit_output, write_caption
@@ -212,26 +211,6 @@ def test_no_output_is_ever_over_its_platforms_limit(
 
 
 # -- the tools through the writer -------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def studio(settings: Any) -> AsyncIterator[Studio]:
-    async with Studio.open(settings, checkpointer=InMemorySaver()) as opened:
-        yield opened
-
-
-def _user(studio: Studio, email: str) -> str:
-    with session_scope(studio.services.engine) as session:
-        return repo.create_user(session, email=email, password="long-enough-pw").id
-
-
-def _run(studio: Studio, uid: str, tool: Any, **args: Any) -> tuple[str, dict[str, Any]]:
-    ctx = Context(services=studio.services, user_id=uid, thread_id="t")
-    runtime = ToolRuntime(
-        state=None, context=ctx, config={}, stream_writer=lambda _: None, tool_call_id="c", store=None
-    )
-    result: tuple[str, dict[str, Any]] = tool.func(runtime=runtime, **args)
-    return result
 
 
 async def test_an_over_long_model_caption_is_condensed_by_the_model_once(studio: Studio) -> None:

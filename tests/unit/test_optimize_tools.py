@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Any
-
 import pytest
-from langgraph.checkpoint.memory import InMemorySaver
-from langgraph.prebuilt import ToolRuntime
 
 from agent import repo
-from agent.context import Context
 from agent.db import session_scope
 from agent.optimize.intents import competitor_name, find_csv, optimize_calls
 from agent.planner import Intent, classify
 from agent.studio import Studio
 from prompts.counting import count
 from prompts.platforms import rule
+from tests.tool_support import make_user as user
+from tests.tool_support import run_tool as run
 from tools import TOOLS
 from tools.optimize import (
     ab_variants,
@@ -36,17 +32,6 @@ CSV = "date,platform,text,impressions,likes,comments,shares,saves,clicks\n" + ""
 WEAK = "we are launching an oat latte in all of our stores starting from next week and it will be available all day"
 
 
-@pytest.fixture
-async def studio(settings: Any) -> AsyncIterator[Studio]:
-    async with Studio.open(settings, checkpointer=InMemorySaver()) as opened:
-        yield opened
-
-
-def user(studio: Studio, email: str) -> str:
-    with session_scope(studio.services.engine) as session:
-        return repo.create_user(session, email=email, password="long-enough-pw").id
-
-
 def draft(
     studio: Studio, uid: str, text: str = WEAK, platform: str = "linkedin", tags: tuple[str, ...] = ()
 ) -> int:
@@ -56,15 +41,6 @@ def draft(
         )
         assert made.id is not None
         return made.id
-
-
-def run(studio: Studio, uid: str, tool: Any, **args: Any) -> tuple[str, dict[str, Any]]:
-    ctx = Context(services=studio.services, user_id=uid, thread_id="t")
-    runtime = ToolRuntime(
-        state=None, context=ctx, config={}, stream_writer=lambda _: None, tool_call_id="c", store=None
-    )
-    result: tuple[str, dict[str, Any]] = tool.func(runtime=runtime, **args)
-    return result
 
 
 def test_the_tools_are_offered_to_the_model() -> None:

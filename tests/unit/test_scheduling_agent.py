@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from langgraph.checkpoint.memory import InMemorySaver
 
 from agent import repo
 from agent import scheduling as sched
@@ -15,12 +14,6 @@ from agent.db import session_scope
 from agent.planner import Intent, classify
 from agent.studio import Studio
 from agent.timeparse import localize, zone
-
-
-@pytest.fixture
-async def studio(settings: Any) -> Any:
-    async with Studio.open(settings, checkpointer=InMemorySaver()) as s:
-        yield s
 
 
 def new_user(studio: Studio, tz: str = "America/New_York") -> str:

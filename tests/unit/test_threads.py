@@ -3,23 +3,22 @@ then words, never inside a link or a grapheme cluster; the posts rejoin to the o
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from langgraph.checkpoint.memory import InMemorySaver
-from langgraph.prebuilt import ToolRuntime
 
 from agent import repo
 from agent.content_intents import content_calls, content_intent
-from agent.context import Context
 from agent.db import session_scope
 from agent.studio import Studio
 from prompts.counting import count
 from prompts.platforms import rule
 from prompts.threads import MAX_POSTS, THREAD_PLATFORMS, ThreadTooLong, numbered, split_thread
+from tests.tool_support import make_user as _user
+from tests.tool_support import run_tool as _run
 from tools.threads import split_thread as split_thread_tool
 
 FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"
@@ -145,26 +144,6 @@ def test_any_limit_and_counting_rule_keeps_every_post_within(text: str, limit: i
 
 
 # -- the tool and the planner ----------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def studio(settings: Any) -> AsyncIterator[Studio]:
-    async with Studio.open(settings, checkpointer=InMemorySaver()) as opened:
-        yield opened
-
-
-def _user(studio: Studio, email: str) -> str:
-    with session_scope(studio.services.engine) as session:
-        return repo.create_user(session, email=email, password="long-enough-pw").id
-
-
-def _run(studio: Studio, uid: str, tool: Any, **args: Any) -> tuple[str, dict[str, Any]]:
-    ctx = Context(services=studio.services, user_id=uid, thread_id="t")
-    runtime = ToolRuntime(
-        state=None, context=ctx, config={}, stream_writer=lambda _: None, tool_call_id="c", store=None
-    )
-    result: tuple[str, dict[str, Any]] = tool.func(runtime=runtime, **args)
-    return result
 
 
 async def test_the_tool_saves_a_thread_draft_from_a_draft_with_its_hashtags(studio: Studio) -> None:

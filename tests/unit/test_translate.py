@@ -3,17 +3,13 @@ with a model, and an honest refusal without one."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from langchain_core.messages import HumanMessage
-from langgraph.checkpoint.memory import InMemorySaver
-from langgraph.prebuilt import ToolRuntime
 
 from agent import repo
 from agent.content_intents import content_calls, content_intent
-from agent.context import Context
 from agent.db import session_scope
 from agent.fakes import ScriptedChatModel
 from agent.pipelines import _next
@@ -21,6 +17,8 @@ from agent.studio import Studio
 from integrations.writers.llm import LLMWriter
 from prompts.counting import count
 from prompts.languages import language_name, normalize_language, requested_language, strip_language_request
+from tests.tool_support import make_user as _user
+from tests.tool_support import run_tool as _run
 from tools.rewrite import translate
 from tools.writing import write_caption
 
@@ -56,29 +54,6 @@ def test_language_names_and_codes() -> None:
     assert (
         strip_language_request("a caption in Spanish about our oat latte") == "a caption about our oat latte"
     )
-
-
-@pytest.fixture
-async def studio(settings: Any) -> AsyncIterator[Studio]:
-    async with Studio.open(settings, checkpointer=InMemorySaver()) as opened:
-        yield opened
-
-
-def _user(studio: Studio, email: str, **profile: Any) -> str:
-    with session_scope(studio.services.engine) as session:
-        uid = repo.create_user(session, email=email, password="long-enough-pw").id
-        if profile:
-            repo.update_brand_profile(session, user_id=uid, **profile)
-        return uid
-
-
-def _run(studio: Studio, uid: str, tool: Any, state: Any = None, **args: Any) -> tuple[str, dict[str, Any]]:
-    ctx = Context(services=studio.services, user_id=uid, thread_id="t")
-    runtime = ToolRuntime(
-        state=state, context=ctx, config={}, stream_writer=lambda _: None, tool_call_id="c", store=None
-    )
-    result: tuple[str, dict[str, Any]] = tool.func(runtime=runtime, **args)
-    return result
 
 
 async def test_a_caption_is_written_in_the_brand_profiles_language(studio: Studio) -> None:

@@ -3,16 +3,12 @@ deletes rules, and one user's rules are invisible to another."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from langgraph.checkpoint.memory import InMemorySaver
-from langgraph.prebuilt import ToolRuntime
 
 from agent import repo
 from agent.content_intents import content_calls, content_intent
-from agent.context import Context
 from agent.db import session_scope
 from agent.fakes import ScriptedChatModel
 from agent.optimize import text as tx
@@ -21,6 +17,8 @@ from agent.studio import Studio
 from integrations.writers.base import VoiceGuide
 from integrations.writers.llm import LLMWriter
 from integrations.writers.voice import apply_voice, policy
+from tests.tool_support import make_user as _user
+from tests.tool_support import run_tool as _run
 from tools.brand import delete_voice_rule, edit_draft, list_voice_rules, split_hashtag_block
 from tools.memory import remember
 from tools.writing import write_caption
@@ -31,7 +29,6 @@ BEFORE = (
     "Would you try it? Tell us in the comments 👇"
 )
 AFTER = "Meet our oat latte.\n\nCinnamon, a hint of vanilla.\n\nWould you try it?"
-
 
 # -- deriving rules ------------------------------------------------------------------------------------------
 
@@ -97,26 +94,6 @@ def test_the_mechanical_rules_are_applied_to_any_text() -> None:
 
 
 # -- the tools ---------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def studio(settings: Any) -> AsyncIterator[Studio]:
-    async with Studio.open(settings, checkpointer=InMemorySaver()) as opened:
-        yield opened
-
-
-def _user(studio: Studio, email: str) -> str:
-    with session_scope(studio.services.engine) as session:
-        return repo.create_user(session, email=email, password="long-enough-pw").id
-
-
-def _run(studio: Studio, uid: str, tool: Any, **args: Any) -> tuple[str, dict[str, Any]]:
-    ctx = Context(services=studio.services, user_id=uid, thread_id="t")
-    runtime = ToolRuntime(
-        state=None, context=ctx, config={}, stream_writer=lambda _: None, tool_call_id="c", store=None
-    )
-    result: tuple[str, dict[str, Any]] = tool.func(runtime=runtime, **args)
-    return result
 
 
 def _caption(
