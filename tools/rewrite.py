@@ -93,6 +93,39 @@ def _save(
     )
 
 
+def _save_result(
+    session: Session,
+    ctx: Context,
+    draft: Draft | None,
+    r: PlatformRule,
+    result: Any,
+    tags: list[str],
+    voice: Any,
+    meta: dict[str, Any],
+    note: str | None = None,
+) -> tuple[dict[str, Any], str, list[str]]:
+    """A rewritten text fitted to the platform (voice rules, limit, hashtags) and saved as a new draft: its
+    view, text and hashtags. ``meta`` says what was done; notes and a writer fallback are added to it."""
+    new_text, new_tags, notes = fit_output(ctx.services.writer, result.text, tags, r, voice)
+    meta = dict(meta)
+    if result.fallback_reason:
+        meta["fallback_reason"] = result.fallback_reason
+    if note or notes:
+        meta["note"] = " ".join([*([note] if note else []), *notes])
+    saved = _save(
+        session,
+        ctx,
+        draft,
+        r,
+        text=new_text,
+        hashtags=new_tags,
+        writer=result.writer,
+        meta=meta,
+        emoji_allowed=voice.emoji_allowed,
+    )
+    return draft_view(saved), new_text, new_tags
+
+
 @tool(response_format="content_and_artifact")
 def translate(
     language: str,
@@ -141,24 +174,16 @@ def translate(
             if result.fallback_reason:
                 reason += f" ({result.fallback_reason})"
             return _error(reason)
-        new_text, new_tags, notes = fit_output(ctx.services.writer, result.text, tags, r, voice)
-        meta: dict[str, Any] = {"language": code, "translated_from": source_language}
-        if result.fallback_reason:
-            meta["fallback_reason"] = result.fallback_reason
-        if notes:
-            meta["note"] = " ".join(notes)
-        saved = _save(
+        view, new_text, new_tags = _save_result(
             session,
             ctx,
             draft,
             r,
-            text=new_text,
-            hashtags=new_tags,
-            writer=result.writer,
-            meta=meta,
-            emoji_allowed=voice.emoji_allowed,
+            result,
+            tags,
+            voice,
+            {"language": code, "translated_from": source_language},
         )
-        view = draft_view(saved)
     origin = f"draft #{draft_id}" if draft_id else "your text"
     return f"Draft #{view['id']}: {origin} in {name} for {r.label}:\n{compose(new_text, new_tags)}", view
 
@@ -199,24 +224,17 @@ def rewrite_tone(
         )
         if not result.changed:
             return _notice(f"I found nothing to change for a {tone} tone. " + (result.note or ""))
-        new_text, new_tags, notes = fit_output(ctx.services.writer, result.text, tags, r, voice)
-        meta: dict[str, Any] = {"tone": tone, "language": voice.language}
-        if result.fallback_reason:
-            meta["fallback_reason"] = result.fallback_reason
-        if result.note or notes:
-            meta["note"] = " ".join([*([result.note] if result.note else []), *notes])
-        saved = _save(
+        view, new_text, new_tags = _save_result(
             session,
             ctx,
             draft,
             r,
-            text=new_text,
-            hashtags=new_tags,
-            writer=result.writer,
-            meta=meta,
-            emoji_allowed=voice.emoji_allowed,
+            result,
+            tags,
+            voice,
+            {"tone": tone, "language": voice.language},
+            result.note,
         )
-        view = draft_view(saved)
     return f"Draft #{view['id']} in a {tone} tone for {r.label}:\n{compose(new_text, new_tags)}", view
 
 
