@@ -82,24 +82,28 @@ class SQLInstallationStore(AsyncInstallationStore):
     def _token(self, row: Any) -> str:
         return str(self._box.decrypt(row.bot_token_encrypted)["bot_token"])
 
+    def _fields(self, row: Any) -> dict[str, Any]:
+        """What a Bot and an Installation both carry, from a stored row (the token decrypted)."""
+        return {
+            "app_id": row.app_id or None,
+            "enterprise_id": row.enterprise_id or None,
+            "team_id": row.team_id or None,
+            "team_name": row.team_name or None,
+            "bot_token": self._token(row),
+            "bot_id": row.bot_id,
+            "bot_user_id": row.bot_user_id,
+            "bot_scopes": row.bot_scopes,
+            "is_enterprise_install": row.is_enterprise_install,
+            "installed_at": _epoch(row.installed_at),
+        }
+
     async def async_find_bot(
         self, *, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None = False
     ) -> Bot | None:
         row = await asyncio.to_thread(self._row, enterprise_id, team_id, is_enterprise_install)
         if row is None:
             return None
-        return Bot(
-            app_id=row.app_id or None,
-            enterprise_id=row.enterprise_id or None,
-            team_id=row.team_id or None,
-            team_name=row.team_name or None,
-            bot_token=self._token(row),
-            bot_id=row.bot_id,
-            bot_user_id=row.bot_user_id,
-            bot_scopes=row.bot_scopes,
-            is_enterprise_install=row.is_enterprise_install,
-            installed_at=_epoch(row.installed_at),
-        )
+        return Bot(**self._fields(row))
 
     async def async_find_installation(
         self,
@@ -114,19 +118,7 @@ class SQLInstallationStore(AsyncInstallationStore):
         row = await asyncio.to_thread(self._row, enterprise_id, team_id, is_enterprise_install)
         if row is None:
             return None
-        return Installation(
-            app_id=row.app_id or None,
-            enterprise_id=row.enterprise_id or None,
-            team_id=row.team_id or None,
-            team_name=row.team_name or None,
-            bot_token=self._token(row),
-            bot_id=row.bot_id,
-            bot_user_id=row.bot_user_id,
-            bot_scopes=row.bot_scopes,
-            user_id=row.installer_user_id,
-            is_enterprise_install=row.is_enterprise_install,
-            installed_at=_epoch(row.installed_at),
-        )
+        return Installation(**self._fields(row), user_id=row.installer_user_id)
 
     async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         await asyncio.to_thread(self._delete, enterprise_id, team_id)
