@@ -567,13 +567,24 @@ class SlackService:
         async def work() -> None:
             user_id = await self.user_id(who)
 
-            def save() -> None:
-                with session_scope(self.engine) as session:
-                    draft = repo.get_draft(session, user_id=user_id, draft_id=draft_id)
-                    meta = {**(draft.meta or {}), "edited_in": "slack"}
-                    repo.update_draft(session, user_id=user_id, draft_id=draft_id, text=text, meta=meta)
+            def save() -> tuple[str, dict[str, Any]]:
+                # the same path as the agent's edit_draft: versions kept, what changed learned as voice rules
+                from tools.brand import edit_draft
+                from tools.common import call_tool
 
-            await asyncio.to_thread(save)
+                return call_tool(
+                    self.studio.services,
+                    edit_draft,
+                    user_id=user_id,
+                    thread_id=thread_id,
+                    draft_id=draft_id,
+                    text=text,
+                )
+
+            message, artifact = await asyncio.to_thread(save)
+            if artifact.get("type") == "error":
+                await self.post(client, reply, blocks.notice(message))
+                return
             result = await self._act(
                 user_id=user_id,
                 thread_id=thread_id,

@@ -18,7 +18,7 @@ from sqlmodel import select
 
 from agent import repo
 from agent.db import make_engine, session_scope
-from agent.models import ChannelIdentity, Draft, ScheduledPost
+from agent.models import ChannelIdentity, Draft, Memory, ScheduledPost
 from agent.settings import Settings, load_settings
 from integrations.slack import blocks
 from integrations.slack.app import BotThread
@@ -313,7 +313,7 @@ def test_edit_modal_saves_the_text_and_resumes_the_approval(
     interaction(bot, payload)
     view = fake.wait_for("views.open")[0].args["view"]
     assert view["callback_id"] == blocks.VIEW_EDIT
-    edited = "Spring menu tasting night, Thursday 7pm. Book a seat!"
+    edited = "Spring menu tasting night, Thursday 7pm. Book a seat."  # no emoji, no exclamation mark
     view["state"] = {
         "values": {blocks.EDIT_BLOCK: {blocks.EDIT_INPUT: {"type": "plain_text_input", "value": edited}}}
     }
@@ -341,6 +341,9 @@ def test_edit_modal_saves_the_text_and_resumes_the_approval(
     with session_scope(eng) as session:
         draft = session.get(Draft, draft_id)
         assert draft is not None and (draft.text, draft.status) == (edited, "approved")
+        assert draft.meta["versions"][0]["writer"] != "user"  # the generated version is kept
+        learned = session.exec(select(Memory).where(Memory.user_id == draft.user_id)).all()
+        assert any(m.kind == "rule" and m.source == "edit" for m in learned)  # the edit taught a voice rule
     eng.dispose()
 
 
