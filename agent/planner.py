@@ -48,7 +48,16 @@ class Intent(StrEnum):
     METRICS = "metrics"
     COMPARE = "compare"
     DIAGNOSE = "diagnose"
+    THREAD = "thread"  # the content intents (agent/content_intents.py)
+    TONE = "tone"
+    TRANSLATE = "translate"
+    ALT_TEXT = "alt_text"
+    VOICE_RULES = "voice_rules"
+    DELETE_RULE = "delete_rule"
+    EDIT = "edit"
     HELP = "help"
+    LINK_SLACK = "link_slack"
+    SCRIPT = "script"
 
 
 # the optimization engine's intents (agent/optimize/intents.py reads the request)
@@ -102,6 +111,13 @@ _WRITE_WORDS = re.compile(
     r"\b(caption|post|tweet|thread|write|draft|announce|launch|introduc|promot|copy|reel|story|share)\w*",
     re.IGNORECASE,
 )
+_LINK_SLACK = re.compile(r"\b(?:link|connect)\s+(?:my\s+|our\s+|the\s+)?slack\b", re.IGNORECASE)
+# a script from words alone ("write a reel script: …"); with a voice note or video the media pipeline runs
+_SCRIPT = re.compile(
+    r"^\s*(?:please\s+)?(?:write|make|draft|create)\s+(?:me\s+)?(?:an?\s+)?(?:short\s+|reel\s+|video\s+|tiktok\s+)*"
+    r"script\b\s*(?:about|for|on|from)?\s*:?\s*(?P<rest>.+)$",
+    re.IGNORECASE | re.DOTALL,
+)
 _HELP = re.compile(r"^\s*(help|\?|hi|hello|hey|what can you do\??|menu|start)\s*[!.?]*\s*$", re.IGNORECASE)
 
 
@@ -109,6 +125,12 @@ def classify(text: str) -> Intent:
     """The user's intent from their words (rules, checked in order of specificity)."""
     if _HELP.match(text) or not text.strip():
         return Intent.HELP
+    from agent.content_intents import content_intent
+
+    if (content := content_intent(text)) is not None:
+        return Intent(content)
+    if _LINK_SLACK.search(text) and len(text) < 200:
+        return Intent.LINK_SLACK
     if _REMEMBER.match(text) or (_STANDING_RULE.match(text) and not _CONCRETE_WRITE.search(text)):
         return Intent.REMEMBER
     if _RECALL.search(text):
@@ -130,6 +152,8 @@ def classify(text: str) -> Intent:
         return Intent.SCHEDULE
     if _APPROVE.match(text):
         return Intent.APPROVE
+    if _SCRIPT.match(text):
+        return Intent.SCRIPT
     if _HASHTAGS_ONLY.search(text) and not re.search(r"\b(caption|post|tweet|thread|write)\b", text, re.I):
         return Intent.HASHTAGS
     if _WRITE_WORDS.search(text) or len(text.split()) >= 3:
@@ -182,6 +206,18 @@ class RulesPlanner:
         text = message_text(human).strip()
         platforms = list(state.get("platforms") or ctx.platforms or ["instagram"])
         intent = classify(text)
+        from agent.content_intents import CONTENT_INTENTS, content_step
+
+        if intent.value in CONTENT_INTENTS:
+            return content_step(
+                intent.value,
+                text,
+                turn=turn,
+                platforms=platforms,
+                assets=list(state.get("assets") or []),
+                latest_draft=lambda: self._draft_to_approve("", ctx),
+                latest_visual_asset=lambda: _latest_visual_asset(ctx),
+            )
         from agent.pipelines import media_step  # per-input pipelines: image, voice note, video, link
 
         media = media_step(state, text=text, platforms=platforms, intent=intent.value, turn=turn, ctx=ctx)
@@ -189,7 +225,7 @@ class RulesPlanner:
             return media
         calls = self._next_calls(intent, text, platforms, turn, ctx)
         content = ""
-        if not calls and intent.value in _SCHEDULING_INTENTS:  # the tools' own words are the answer
+        if not calls and (intent.value in _SCHEDULING_INTENTS or intent is Intent.LINK_SLACK):  # tools' words
             content = "\n\n".join(message_text(m) for m in tool_results(turn)) or _nothing_to(intent)
         return AIMessage(
             content=content,
@@ -208,6 +244,21 @@ class RulesPlanner:
                 drafts = artifacts(turn, "draft")
                 return [_call("suggest_hashtags", draft_id=d["id"]) for d in drafts]
             return []
+        if intent is Intent.LINK_SLACK:
+            return [] if ran else [_call("link_slack")]
+        if intent is Intent.SCRIPT and (m := _SCRIPT.match(text)):
+            if "write_script" in ran:
+                return []
+            from agent.pipelines import script_platform
+
+            return [
+                _call(
+                    "write_script",
+                    transcript=m["rest"].strip(),
+                    brief=text,
+                    platform=script_platform(text, platforms),
+                )
+            ]
         if intent is Intent.HASHTAGS and not ran:
             from tools.briefs import extract_subject
 
@@ -281,6 +332,20 @@ class RulesPlanner:
                 .limit(1)
             )
             return session.exec(query).first()
+
+
+def _latest_visual_asset(ctx: Context) -> int | None:
+    """The user's most recent image or video ("alt text for this image" after an upload)."""
+    from agent.models import Asset
+
+    with session_scope(ctx.services.engine) as session:
+        query = (
+            select(Asset.id)
+            .where(Asset.user_id == ctx.user_id, col(Asset.kind).in_(["image", "video"]))
+            .order_by(col(Asset.id).desc())
+            .limit(1)
+        )
+        return session.exec(query).first()
 
 
 def _nothing_to(intent: Intent) -> str:

@@ -80,8 +80,10 @@ class Settings(BaseSettings):
     )
     llm_timeout_s: float = Field(default=60.0, gt=0, le=600)
     planner: PlannerMode = PlannerMode.AUTO
-
     default_platforms: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["instagram"])
+    mastodon_max_chars: int = Field(
+        default=500, ge=100, le=100_000, description="Post limit of your Mastodon instance (500 by default)."
+    )
     max_message_chars: int = Field(default=20_000, ge=100, le=1_000_000)
 
     # -- perception: ingest limits, link reading, transcription ---------------------------------------
@@ -161,8 +163,43 @@ class Settings(BaseSettings):
     )
     publish_backoff_base_s: float = Field(default=30.0, gt=0)
     publish_backoff_max_s: float = Field(default=3600.0, gt=0)
+    publish_account_per_hour: int = Field(
+        default=60,
+        ge=1,
+        le=100_000,
+        description="Most posts one connected account publishes per hour (more wait their turn).",
+    )
     sweep_interval_s: float = Field(default=30.0, gt=0, le=3600)
     worker_poll_s: float = Field(default=1.0, gt=0, le=60)
+
+    # -- Slack bot (integrations/slack, `studio slack`) ----------------------------------------------
+    slack_bot_token: SecretStr | None = Field(
+        default=None, description="xoxb- token of a single-workspace install (none with OAuth installs)."
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, description="Verifies that requests come from Slack (HTTP mode)."
+    )
+    slack_app_token: SecretStr | None = Field(default=None, description="xapp- token for Socket Mode.")
+    slack_client_id: str | None = Field(default=None, description="OAuth (multi-workspace installs).")
+    slack_client_secret: SecretStr | None = Field(default=None, description="OAuth client secret.")
+    slack_api_url: str = Field(
+        default="https://slack.com/api/", description="Slack Web API base URL (tests: a local fake)."
+    )
+    slack_files_url: str = Field(
+        default="https://files.slack.com",
+        description="The only origin Slack files are downloaded from (scheme://host[:port]).",
+    )
+    slack_rate_limit_per_minute: int = Field(
+        default=20, ge=1, le=10_000, description="Requests per Slack user per minute."
+    )
+    slack_port: int = Field(default=3000, ge=1, le=65535, description="Where `studio slack --http` listens.")
+
+    @field_validator("slack_api_url", "slack_files_url")
+    @classmethod
+    def _check_slack_urls(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -113,21 +113,12 @@ def make_vision(settings: Settings) -> VisionBackend:
 
 def _wire_publishing(services: Services) -> None:
     """The dispatcher (and credential box) every process has; the timer is started by Studio.open."""
-    from agent.dispatcher import DefaultPublishers, Dispatcher, DispatchPolicy
+    from agent.dispatcher import dispatcher_for
     from agent.security import CredentialBox
-    from integrations.locks import make_duty_lock
 
     settings = services.settings
     services.box = CredentialBox(settings.resolved_secrets()[0])
-    resolver = DefaultPublishers(
-        data_dir=settings.data_dir, box=services.box, timeout_s=settings.publish_timeout_s
-    )
-    services.dispatcher = Dispatcher(
-        services.engine,
-        resolver,
-        policy=DispatchPolicy.from_settings(settings),
-        lock=make_duty_lock(services.engine, settings.redis_url),
-    )
+    services.dispatcher = dispatcher_for(settings, services.engine, services.box)
 
 
 def _start_timer(services: Services) -> Any:

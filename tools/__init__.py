@@ -5,9 +5,12 @@ from __future__ import annotations
 from langchain_core.tools import BaseTool
 
 from tools.approval import approve_draft
+from tools.brand import delete_voice_rule, edit_draft, list_voice_rules
+from tools.linking import link_slack
 from tools.memory import recall, remember
 from tools.optimize import OPTIMIZE_TOOLS
 from tools.perception import read_url, transcribe
+from tools.rewrite import rewrite_tone, translate, write_alt_text
 from tools.scheduling import (
     cancel_post,
     connect_account,
@@ -17,6 +20,7 @@ from tools.scheduling import (
     schedule_post,
 )
 from tools.scripts import summarize, write_script
+from tools.threads import split_thread
 from tools.vision import describe_image
 from tools.writing import suggest_hashtags, write_caption
 
@@ -25,6 +29,9 @@ TOOLS += [schedule_post, publish_now, list_queue, cancel_post, reschedule_post, 
 TOOLS += [describe_image]
 TOOLS += [transcribe, read_url, write_script, summarize]
 TOOLS += OPTIMIZE_TOOLS
+TOOLS += [split_thread, translate, rewrite_tone, write_alt_text]
+TOOLS += [edit_draft, list_voice_rules, delete_voice_rule]
+TOOLS += [link_slack]
 
 # The graph stops for the user's approval before running any of these.
 SENSITIVE_TOOLS: frozenset[str] = frozenset({"approve_draft", "schedule_post", "publish_now"})
