@@ -147,6 +147,21 @@ class Settings(BaseSettings):
         default=None,
         description="Secret that signs web login sessions. Default: generated into secrets.json.",
     )
+    auth_header: str = Field(
+        default="",
+        max_length=100,
+        pattern=r"^[A-Za-z0-9-]*$",
+        description="Web login by a trusted header set by a reverse proxy (e.g. X-Forwarded-Email: the user's "
+        "e-mail). Empty: off. Only when the studio is reachable through that proxy alone.",
+    )
+    oauth_providers: str = Field(
+        default="",
+        max_length=200,
+        pattern=r"^[a-z0-9_, -]*$",
+        description="Comma-separated Chainlit OAuth providers allowed to log in (github, google, azure-ad, "
+        "okta, auth0, keycloak, gitlab, cognito, descope); each needs Chainlit's OAUTH_<PROVIDER>_* variables. "
+        "Only users already in the studio (matched by e-mail) get in.",
+    )
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

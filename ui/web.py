@@ -106,6 +106,9 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
     from ui import app as studio_app
 
     studio_app.configure(settings)
+    from ui.storage import mount_file_route
+
+    mount_file_route(asgi_app, studio_app.storage_client())
     ensure_jwt_secret()
     if config.code.on_message is None:
         raise ConfigError("The web chat registered no message handler (ui/app.py did not load).")

@@ -129,7 +129,7 @@ def test_platforms_chosen_in_the_settings_get_the_draft(studio_install: Any, new
     log_in(page, *A)
     page.locator("#chat-settings-open-modal").click()
     dialog = page.get_by_role("dialog")
-    dialog.get_by_role("combobox").fill("Linked")
+    dialog.locator("input[cmdk-input]").fill("Linked")  # the platforms' multi-select
     dialog.get_by_role("option", name="LinkedIn").click()
     dialog.get_by_role("button", name="Confirm").click()
     expect(dialog).to_have_count(0)
@@ -163,6 +163,7 @@ def test_an_uploaded_voice_note_becomes_a_transcript_and_a_script(
 
     reply = reply_containing(page, "Transcript of")
     expect(reply).to_contain_text("vanilla latte")
-    expect(reply).to_contain_text("HOOK")
+    script = reply_containing(page, "HOOK")  # the script is a draft: shown as a card with its actions
+    expect(script).to_contain_text("draft #")
     expect(page.locator("#step-transcribe")).to_be_visible()
     expect(page.locator("#step-write_script")).to_be_visible()
