@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import chainlit as cl
+from chainlit.config import config as cl_config
 from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
 from chainlit.input_widget import InputWidget, MultiSelect, Select, Tags, TextInput
 from chainlit.types import CommandDict, ThreadDict
@@ -33,6 +34,7 @@ from agent.errors import InputError, StudioError
 from agent.models import BrandProfile, PlatformAccount, User
 from agent.settings import Settings, load_settings
 from agent.studio import Studio, TurnResult
+from integrations.media.recording import VoiceRecording
 from prompts.languages import LANGUAGES
 from prompts.platforms import platform_rules
 from tools import SENSITIVE_TOOLS
@@ -643,6 +645,57 @@ async def on_message(message: cl.Message) -> None:
         await open_panel(panel)
         return
     await _turn(text=message.content, attachments=_attachments(message))
+
+
+# -- voice notes recorded in the browser (Chainlit's audio stream: 16-bit mono PCM) --------------------------
+
+RECORDING_KEY = "voice_recording"
+RECORDING_MAX_S = 600.0  # one browser recording; uploads may be longer (STUDIO_MAX_MEDIA_SECONDS)
+VOICE_NOTE_PROMPT = "Turn this voice note into a reel script and a caption."
+
+
+@cl.on_audio_start
+async def on_audio_start() -> bool:
+    sample_rate = int(getattr(cl_config.features.audio, "sample_rate", 24_000))
+    limit = min(RECORDING_MAX_S, _settings().max_media_seconds)
+    cl.user_session.set(RECORDING_KEY, VoiceRecording(sample_rate=sample_rate, max_seconds=limit))
+    return True
+
+
+@cl.on_audio_chunk
+async def on_audio_chunk(chunk: cl.InputAudioChunk) -> None:
+    recording: VoiceRecording | None = cl.user_session.get(RECORDING_KEY)
+    if recording is None:
+        return
+    try:
+        recording.add(chunk.data, chunk.mimeType)
+    except ValueError as exc:
+        log.warning("Voice note chunk refused: %s", exc)
+
+
+@cl.on_audio_end
+async def on_audio_end() -> None:
+    """The recording as a WAV file through the same ingest as an upload, then a script and a caption."""
+    recording: VoiceRecording | None = cl.user_session.get(RECORDING_KEY)
+    cl.user_session.set(RECORDING_KEY, None)
+    if recording is None:
+        return
+    folder = _settings().data_dir / "web-recordings"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"voice-note-{uuid.uuid4().hex}.wav"
+    try:
+        recording.write_wav(path)
+    except ValueError as exc:
+        await cl.Message(content=f"I didn't get a voice note: {exc}").send()
+        return
+    try:
+        note = f"Voice note received ({recording.seconds:.1f} s)."
+        if recording.overflowed:
+            note += f" Only the first {recording.max_seconds / 60:.0f} minutes were kept."
+        await cl.Message(content=note).send()
+        await _turn(text=VOICE_NOTE_PROMPT, attachments=[(path, "voice-note.wav")])
+    finally:
+        path.unlink(missing_ok=True)  # ingest keeps its own copy
 
 
 ActionHandler = Callable[[cl.Action], Awaitable[None]]
