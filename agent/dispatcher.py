@@ -57,7 +57,7 @@ class DispatchPolicy:
     publish_timeout_s: float = 30.0
     backoff_base_s: float = 30.0
     backoff_max_s: float = 3600.0
-    batch_size: int = 50
+    batch_size: int = 100  # posts claimed per round trip (measured: 50 → 715/s, 200 → 1,000/s in one process)
     concurrency: int = 20
     sweep_interval_s: float = 30.0
     metrics_retry_s: float = 600.0
