@@ -80,6 +80,16 @@ class Settings(BaseSettings):
     )
     llm_timeout_s: float = Field(default=60.0, gt=0, le=600)
     planner: PlannerMode = PlannerMode.AUTO
+    # -- the local model (integrations/llm_server): used when no LLM endpoint is configured ---------------
+    local_model: str = Field(
+        default="auto",
+        description="auto (the packaged default model) | off | a packaged model (qwen-0.5b, qwen-1.5b, "
+        "smollm2-135m) | a path to a .gguf file.",
+    )
+    local_model_threads: int = Field(default=2, ge=1, le=64, description="CPU threads of the local model.")
+    local_model_ctx: int = Field(default=4096, ge=512, le=32768, description="Context window in tokens.")
+    local_model_port: int = Field(default=0, ge=0, le=65535, description="0: any free port on 127.0.0.1.")
+
     default_platforms: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["instagram"])
     mastodon_max_chars: int = Field(
         default=500, ge=100, le=100_000, description="Post limit of your Mastodon instance (500 by default)."
@@ -243,6 +253,22 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL, e.g. http://127.0.0.1:11434/v1")
         return value.rstrip("/")
+
+    @field_validator("local_model")
+    @classmethod
+    def _check_local_model(cls, value: str) -> str:
+        from integrations.llm_server.models import PACKAGED_MODELS
+
+        choice = value.strip()
+        if choice.lower() in {"auto", "off", *PACKAGED_MODELS}:
+            return choice.lower()
+        path = Path(choice).expanduser()
+        if path.suffix.lower() != ".gguf" or not path.is_file():
+            raise ValueError(
+                f"must be auto, off, one of {', '.join(PACKAGED_MODELS)} or an existing .gguf file "
+                f"(got {choice!r})"
+            )
+        return str(path)
 
     @field_validator("default_platforms", mode="before")
     @classmethod

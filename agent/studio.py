@@ -85,17 +85,34 @@ def build_services(
     settings.ensure_data_dir()
     engine = make_engine(settings.sqlalchemy_url)
     model = chat_model if chat_model is not None else make_chat_model(settings)
+    local = None
+    if writer is None and model is None:  # no LLM endpoint: the local model (planner stays rules)
+        from integrations.llm_server.local import start_local_model
+
+        local = start_local_model(settings)
     if writer is None:
-        writer = LLMWriter(model, settings.llm_model or "model") if model is not None else TemplateWriter()
+        if model is not None:
+            writer = LLMWriter(model, settings.llm_model or "model")
+        else:
+            writer = local.writer(timeout_s=settings.llm_timeout_s) if local is not None else TemplateWriter()
     planner_name = (
         "llm" if chat_model is not None and settings.planner != "rules" else choose_planner(settings)
     )
     planner = make_planner(planner_name, model)
     services = Services(settings=settings, engine=engine, writer=writer, planner=planner, chat_model=model)
+    if local is not None:
+        services.extras["local_model"] = local  # stopped by Studio.open / close_local_model
     services.vision = vision if vision is not None else make_vision(settings)
     services.perception = Perception.build(settings, engine)  # cheap: models load on first use
     _wire_publishing(services)
     return services
+
+
+def close_local_model(services: Services) -> None:
+    """Stop the local model server build_services started, if any (the Studio does it when it closes)."""
+    local = services.extras.pop("local_model", None)
+    if local is not None:
+        local.close()
 
 
 def make_vision(settings: Settings) -> VisionBackend:
@@ -175,6 +192,7 @@ class Studio:
                 await services.dispatcher.aclose()
                 if services.perception is not None:
                     services.perception.close()
+                close_local_model(services)
                 services.engine.dispose()
 
     def _platforms(self, platforms: list[str] | tuple[str, ...]) -> tuple[str, ...]:

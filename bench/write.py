@@ -5,20 +5,27 @@
   (writer + fit + score + a saved draft in SQLite);
 * the per-account learning on simulated accounts: fit time and held-out Spearman, learned vs prior.
 
-The local-model writer's numbers (captions per minute, first-token and total latency) belong here too once
-that writer lands (issue 4, item 3).
+* the local model (the packaged default, in the studio's supervised llama.cpp server, 2 threads): captions
+  per minute, first-token and total latency per caption, beside the template writer;
+* a caption from a photo, offline, end to end — one studio turn: ingest the photo, describe it with the
+  offline vision backend, write the caption and its hashtags with the local model — against the 6 s target.
 
-    python bench/write.py [--calls 3000] [--captions 300]
+Models are assembled under ``--data-dir`` (default ``data``, the studio's) once; ``--no-local`` skips the
+local-model parts (e.g. where its packages are not installed).
+
+    python bench/write.py [--calls 3000] [--captions 300] [--local-captions 12] [--no-local]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -155,7 +162,126 @@ def bench_learning() -> list[tuple[int, float, float, float]]:
     return rows
 
 
-def main(calls: int, n_captions: int) -> None:
+def caption_request(subject: str, platform: str) -> CaptionRequest:
+    r = rule(platform)
+    return CaptionRequest(
+        brief=f"announce {subject}",
+        subject=subject,
+        platform=r.name,
+        platform_label=r.label,
+        limit=r.limit,
+        hashtags_norm=r.hashtags_norm,
+        hashtags_max=r.hashtags_max,
+        style=r.style,
+    )
+
+
+def bench_local_writer(local: Any, n: int) -> tuple[float, float, float, int]:
+    """Captions per minute, median first-token and total seconds, fallbacks — n captions in a row."""
+    import httpx
+    from compare_writers import first_token_s
+
+    writer = local.writer(timeout_s=180)
+    platforms = ["instagram", "x", "linkedin", "threads", "bluesky", "mastodon"]
+    writer.caption(caption_request("a warm-up", "x"))  # not counted
+    totals, fallbacks = [], 0
+    t0 = time.perf_counter()
+    for i in range(n):
+        start = time.perf_counter()
+        result = writer.caption(caption_request(SUBJECTS[i % len(SUBJECTS)], platforms[i % len(platforms)]))
+        totals.append(time.perf_counter() - start)
+        fallbacks += result.fallback_reason is not None
+    rate = n / (time.perf_counter() - t0) * 60
+    headers = {"Authorization": f"Bearer {local.server.api_key}"}
+    with httpx.Client(headers=headers, timeout=120) as client:
+        firsts = [
+            first_token_s(
+                local, caption_request(SUBJECTS[i % len(SUBJECTS)], platforms[i % len(platforms)]), client
+            )
+            for i in range(min(n, 6))
+        ]
+    return rate, statistics.median(firsts), statistics.median(totals), fallbacks
+
+
+def _photos(folder: Path) -> list[Path]:
+    import skimage.data
+    from PIL import Image
+
+    paths = []
+    for name in ("coffee", "chelsea", "astronaut", "rocket"):
+        path = folder / f"{name}.jpg"
+        Image.fromarray(getattr(skimage.data, name)()).convert("RGB").save(path, quality=90)
+        paths.append(path)
+    return paths
+
+
+async def bench_photo_to_caption(model_path: Path, vision_cache: Path) -> list[tuple[str, float, str]]:
+    """One studio turn per photo: ingest, describe (offline vision), caption + hashtags (local model)."""
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from agent.studio import Studio
+    from integrations.vision.offline import OfflineVision
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings(
+            data_dir=Path(tmp) / "data", local_model=str(model_path), scheduler="off", _env_file=None
+        )
+        vision = OfflineVision(cache_dir=vision_cache)
+        t0 = time.perf_counter()
+        vision.warm_up()
+        rows.append(("vision warm-up (once per process)", time.perf_counter() - t0, ""))
+        t0 = time.perf_counter()
+        services = build_services(settings, vision=vision)
+        rows.append(("studio start with the local model", time.perf_counter() - t0, services.writer.name))
+        async with Studio.open(
+            settings, services=services, checkpointer=InMemorySaver(), timer=False
+        ) as studio:
+            with session_scope(services.engine) as session:
+                uid = repo.create_user(session, email="bench@example.com").id
+            for photo in _photos(Path(tmp)):
+                t0 = time.perf_counter()
+                result = await studio.run_turn(
+                    user_id=uid,
+                    thread_id=f"bench-{photo.stem}",
+                    text="write a caption for this photo",
+                    platforms=["instagram"],
+                    attachments=[photo],
+                )
+                elapsed = time.perf_counter() - t0
+                draft = result.drafts[0] if result.drafts else {}
+                note = f"{draft.get('writer')}: {str(draft.get('text', ''))[:60]!r}"
+                rows.append((f"photo {photo.stem} -> caption", elapsed, note))
+    return rows
+
+
+def main_local(data_dir: Path, n: int, template_rate: float) -> None:
+    from integrations.llm_server import DEFAULT_MODEL, LocalModel, LocalModelError
+
+    try:
+        t0 = time.perf_counter()
+        local = LocalModel.start(DEFAULT_MODEL, data_dir=data_dir, health_interval_s=30)
+    except LocalModelError as exc:
+        print(f"local model: not available ({exc})")
+        return
+    print(f"local model {local.name}: assembled/verified + server ready in {time.perf_counter() - t0:.1f} s")
+    with local:
+        rate, first, total, fallbacks = bench_local_writer(local, n)
+        model_path = local.model.path
+    print(f"local model writer:        {rate:9,.1f} captions/minute ({n} captions, {fallbacks} fell back)")
+    print(f"  first token {first:5.2f} s median, whole caption {total:5.2f} s median")
+    print(f"ratio template/local:      {template_rate / rate:9,.0f}x")
+    rows = asyncio.run(bench_photo_to_caption(model_path, data_dir / "cache" / "vision"))
+    print("caption from a photo, offline, end to end (ingest + offline vision + local model), target 6 s:")
+    for label, seconds, note in rows:
+        print(f"  {label:38s} {seconds:6.2f} s  {note}")
+    turns = [s for label, s, _ in rows if label.startswith("photo ")]
+    if turns:
+        median = statistics.median(turns)
+        print(f"  median turn {median:.2f} s: {'within' if median <= 6 else 'OVER'} the 6 s target")
+
+
+def main(calls: int, n_captions: int) -> float:
     median, p90 = bench_score(calls)
     print(
         f"score_post:                {median:7.3f} ms median, {p90:.3f} ms p90 over {calls} calls "
@@ -172,11 +298,17 @@ def main(calls: int, n_captions: int) -> None:
     print("learning on simulated accounts (5-fold held-out Spearman, learned vs prior):")
     for n, ms, learned, prior in bench_learning():
         print(f"  {n:4d} posts: fit+evaluate {ms:7.1f} ms   learned {learned:5.2f}   prior {prior:5.2f}")
+    return writer_rate
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=3000)
     parser.add_argument("--captions", type=int, default=300)
+    parser.add_argument("--local-captions", type=int, default=12)
+    parser.add_argument("--no-local", action="store_true", help="skip the local model")
+    parser.add_argument("--data-dir", type=Path, default=Path("data"))
     args = parser.parse_args()
-    main(args.calls, args.captions)
+    template_rate = main(args.calls, args.captions)
+    if not args.no_local:
+        main_local(args.data_dir, args.local_captions, template_rate)

@@ -16,6 +16,9 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 for _key in [k for k in os.environ if k.startswith("STUDIO_")]:
     del os.environ[_key]  # a developer's own settings must not leak into the tests
+# No test starts the local model server (~1 GB) unless it asks for it (tests/integration/test_local_model.py).
+# An environment variable, so subprocesses (`studio ask`, the web app) inherit it too.
+os.environ["STUDIO_LOCAL_MODEL"] = "off"
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

@@ -79,7 +79,11 @@ class LLMWriter:
             ]
             answer: Any
             if self._structured == "json_object":  # the schema becomes a grammar on the server
-                fmt = {"type": "json_object", "schema": schema.model_json_schema()}
+                from integrations.llm_server.schema import bounded_schema, fields_hint
+
+                # the grammar constrains the answer but tells the model nothing: name the fields
+                messages.append(HumanMessage(fields_hint(schema)))
+                fmt = {"type": "json_object", "schema": bounded_schema(schema, request)}
                 reply = self._model.bind(response_format=fmt).invoke(messages)
                 answer = schema.model_validate_json(reply.text)
             else:

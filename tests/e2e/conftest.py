@@ -146,6 +146,7 @@ def studio_install(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[S
     }
     env.update(
         STUDIO_DATA_DIR=str(data_dir),
+        STUDIO_LOCAL_MODEL="off",  # the template writer: deterministic drafts
         HF_HUB_OFFLINE="1",
         TRANSFORMERS_OFFLINE="1",
         PYTHONUNBUFFERED="1",
