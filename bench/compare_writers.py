@@ -44,6 +44,7 @@ import httpx
 from integrations.llm_server import PACKAGED_MODELS, LocalModel, LocalModelError
 from integrations.llm_server.models import locate_parts
 from integrations.writers.base import CaptionOut, CaptionRequest, WriterResult
+from integrations.writers.quality import HASHTAG_IN_TEXT, PROMPT_MARKERS
 from integrations.writers.template import TemplateWriter
 from prompts import render
 from prompts.counting import count
@@ -52,23 +53,8 @@ from prompts.platforms import rule
 BRIEFS = Path(__file__).with_name("briefs.toml")
 CHECKS = ("within_limit", "mentions_subject", "unique_hashtags", "no_prompt_echo", "valid_json")
 HEADERS = ("within limit", "mentions subject", "unique hashtags", "no prompt echo", "valid JSON")
-# Pieces of the caption prompt (prompts/templates/caption.j2, writer_system.j2) that must never be posted.
-ECHO = (
-    "brief:",
-    "subject:",
-    "platform style",
-    "hashtags excluded",
-    "start with a hook",
-    "without the # sign",
-    "specific before broad",
-    "social media copywriter",
-    "answer only with",
-    "json",
-    '"caption"',
-    "{",
-    "}",
-)
-_TAG_IN_TEXT = re.compile(r"#(\w+)")
+ECHO = PROMPT_MARKERS
+_TAG_IN_TEXT = HASHTAG_IN_TEXT
 
 
 @dataclass(frozen=True)

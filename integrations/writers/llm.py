@@ -41,6 +41,7 @@ from integrations.writers.base import (
     VariantsResult,
     WriterResult,
 )
+from integrations.writers.quality import echoed_instruction, tidy_hashtags
 from integrations.writers.template import TemplateWriter, clean_tag
 from prompts import render
 from prompts.counting import count, trim_to_limit
@@ -103,9 +104,13 @@ class LLMWriter:
 
     def caption(self, request: CaptionRequest) -> WriterResult:
         def build(out: CaptionOut) -> WriterResult:
-            if not out.caption.strip():
+            text, tags = tidy_hashtags(out.caption.strip(), _tags(out.hashtags))
+            if not text:
                 raise ValueError("empty caption")
-            return WriterResult(text=out.caption.strip(), hashtags=_tags(out.hashtags), writer=self.name)
+            copied = echoed_instruction(text, brief=request.brief, style=request.style)
+            if copied is not None:
+                raise ValueError(f"the caption copies the prompt ({copied[:60]!r})")
+            return WriterResult(text=text, hashtags=tags[: request.hashtags_max], writer=self.name)
 
         return self._write("caption", CaptionOut, request, build)
 
