@@ -48,6 +48,16 @@ class TurnResult(BaseModel):
     approval: dict[str, Any] | None = None
     thread_id: str = ""
 
+    def awaits_only(self, tool: str, draft_id: int) -> bool:
+        """The turn stopped for the approval of exactly one action: ``tool`` on draft ``draft_id`` — what a
+        UI button (web card, Slack preview) has just asked for, so the click itself is the approval."""
+        actions = (self.approval or {}).get("actions") or []
+        return (
+            len(actions) == 1
+            and actions[0].get("tool") == tool
+            and str((actions[0].get("args") or {}).get("draft_id")) == str(draft_id)
+        )
+
     def public(self) -> dict[str, Any]:
         drafts = [
             {

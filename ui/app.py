@@ -510,7 +510,7 @@ async def _deliver(
         if not result.approval:
             await _show(result, user_id)
             return
-        if expected is not None and _is_expected(result.approval, expected):
+        if expected is not None and result.awaits_only(*expected):
             expected = None
             result = await _studio().run_turn(
                 user_id=user_id,
@@ -538,15 +538,6 @@ async def _deliver(
             on_event=steps,
         )
     await cl.Message(content="That is enough approvals for one message; tell me what to do next.").send()
-
-
-def _is_expected(approval: dict[str, Any], expected: tuple[str, int]) -> bool:
-    actions = approval.get("actions") or []
-    return (
-        len(actions) == 1
-        and actions[0].get("tool") == expected[0]
-        and str((actions[0].get("args") or {}).get("draft_id")) == str(expected[1])
-    )
 
 
 def _attachments(message: cl.Message) -> list[tuple[Path, str]]:

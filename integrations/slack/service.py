@@ -211,12 +211,7 @@ class SlackService:
         the user just clicked — resume its interrupt with the approval. Anything else is shown to be answered."""
         run = self.studio.run_turn
         result = await run(user_id=user_id, thread_id=thread_id, text=text, channel="slack")
-        actions = (result.approval or {}).get("actions") or []
-        if (
-            len(actions) == 1
-            and actions[0].get("tool") == tool
-            and str((actions[0].get("args") or {}).get("draft_id")) == str(draft_id)
-        ):
+        if result.awaits_only(tool, draft_id):
             result = await run(
                 user_id=user_id, thread_id=thread_id, resume={"approved": True, "note": note}, channel="slack"
             )
