@@ -296,62 +296,41 @@ class Dispatcher:
                     continue
                 if out.kind == "published":
                     ok = self._mark_published(conn, row, out.result, now, f"published by {self.worker_id}")
-                elif out.kind == "deferred":
-                    assert out.retry_at is not None
-                    ok = sched.move(
-                        conn,
-                        post_id=row.id,
-                        src=S.PUBLISHING,
-                        dst=S.SCHEDULED,
-                        reason=f"{out.message}; waits until {out.retry_at:%H:%M:%S} UTC",
-                        now=now,
-                        extra_where=mine,
-                        run_at=out.retry_at,
-                        attempts=_T.c.attempts - 1,  # not an attempt: nothing was sent
-                        claimed_by=None,
-                        claimed_at=None,
-                    )
-                elif out.kind == "retry":
-                    assert out.retry_at is not None
-                    wait = (out.retry_at - now).total_seconds()
-                    ok = sched.move(
-                        conn,
-                        post_id=row.id,
-                        src=S.PUBLISHING,
-                        dst=S.SCHEDULED,
-                        reason=f"attempt {row.attempts}/{row.max_attempts} failed ({out.message}); retry in {wait:.1f}s",
-                        now=now,
-                        extra_where=mine,
-                        run_at=out.retry_at,
-                        last_error=out.message,
-                        claimed_by=None,
-                        claimed_at=None,
-                    )
-                elif out.kind == "failed":
-                    ok = sched.move(
-                        conn,
-                        post_id=row.id,
-                        src=S.PUBLISHING,
-                        dst=S.FAILED,
-                        reason=out.message,
-                        now=now,
-                        extra_where=mine,
-                        last_error=out.message,
-                    )
                 else:
+                    dst, reason, values = self._settle_claim(row, out, now)
                     ok = sched.move(
                         conn,
                         post_id=row.id,
                         src=S.PUBLISHING,
-                        dst=S.UNCONFIRMED,
-                        reason=f"outcome unknown: {out.message}",
+                        dst=dst,
+                        reason=reason,
                         now=now,
                         extra_where=mine,
-                        last_error=out.message,
+                        **values,
                     )
                 if not ok:
                     log.warning("Post #%s: outcome %s not recorded, the claim was lost", row.id, out.kind)
                     out.kind = "lost"
+
+    @staticmethod
+    def _settle_claim(
+        row: sched.PostRow, out: Outcome, now: datetime
+    ) -> tuple[PostState, str, dict[str, Any]]:
+        """Where a claimed post goes for an outcome other than published: its next state, the reason
+        recorded with the transition and the columns written with it."""
+        release = {"claimed_by": None, "claimed_at": None}
+        if out.kind == "deferred":  # the account's rate limit: later, and not an attempt (nothing was sent)
+            assert out.retry_at is not None
+            reason = f"{out.message}; waits until {out.retry_at:%H:%M:%S} UTC"
+            return S.SCHEDULED, reason, {"run_at": out.retry_at, "attempts": _T.c.attempts - 1, **release}
+        if out.kind == "retry":
+            assert out.retry_at is not None
+            wait = (out.retry_at - now).total_seconds()
+            reason = f"attempt {row.attempts}/{row.max_attempts} failed ({out.message}); retry in {wait:.1f}s"
+            return S.SCHEDULED, reason, {"run_at": out.retry_at, "last_error": out.message, **release}
+        if out.kind == "failed":
+            return S.FAILED, out.message, {"last_error": out.message}
+        return S.UNCONFIRMED, f"outcome unknown: {out.message}", {"last_error": out.message}
 
     def _mark_published_batch(
         self, conn: Any, rows: list[sched.PostRow], outcomes: list[Outcome], now: datetime
