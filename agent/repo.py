@@ -468,6 +468,17 @@ def set_draft_variant_group(session: Session, *, user_id: str, draft_id: int, va
     return draft
 
 
+def variant_group_of(session: Session, *, user_id: str, draft: Draft) -> str:
+    """The variant group a draft derived from ``draft`` joins; the original is put in one first when it has
+    none (``draft-<id>``)."""
+    if draft.variant_group is None:
+        set_draft_variant_group(
+            session, user_id=user_id, draft_id=draft.id or 0, variant_group=f"draft-{draft.id}"
+        )
+    assert draft.variant_group is not None
+    return draft.variant_group
+
+
 # -- Slack: identities, link codes, installations ----------------------------------------------------
 
 SLACK_LINK_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by hand

@@ -92,12 +92,7 @@ def _derived_draft(
     meta: dict[str, Any],
 ) -> Draft:
     """A new draft made from ``draft`` (improved or a variant), in the same variant group; the original stays."""
-    group = draft.variant_group or f"draft-{draft.id}"
-    if draft.variant_group is None:
-        repo.set_draft_variant_group(
-            session, user_id=ctx.user_id, draft_id=draft.id or 0, variant_group=group
-        )
-        draft.variant_group = group
+    group = repo.variant_group_of(session, user_id=ctx.user_id, draft=draft)
     return repo.create_draft(
         session,
         user_id=ctx.user_id,

@@ -70,11 +70,7 @@ def _save(
 ) -> Draft:
     group = None
     if draft is not None:
-        group = draft.variant_group or f"draft-{draft.id}"
-        if draft.variant_group is None:
-            repo.set_draft_variant_group(
-                session, user_id=ctx.user_id, draft_id=draft.id or 0, variant_group=group
-            )
+        group = repo.variant_group_of(session, user_id=ctx.user_id, draft=draft)
         meta = {"source_draft": draft.id, "brief": (draft.meta or {}).get("brief"), **meta}
     media = list(draft.media) if draft else []
     return repo.create_draft(
