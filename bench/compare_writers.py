@@ -41,8 +41,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import httpx
 
-from integrations.llm_server import PACKAGED_MODELS, LocalModel, LocalModelError
-from integrations.llm_server.models import locate_parts
+from integrations.llm_server.local import LocalModel
+from integrations.llm_server.models import PACKAGED_MODELS, LocalModelError, locate_parts
 from integrations.writers.base import CaptionOut, CaptionRequest, WriterResult
 from integrations.writers.quality import HASHTAG_IN_TEXT, PROMPT_MARKERS
 from integrations.writers.template import TemplateWriter

@@ -256,7 +256,8 @@ async def bench_photo_to_caption(model_path: Path, vision_cache: Path) -> list[t
 
 
 def main_local(data_dir: Path, n: int, template_rate: float) -> None:
-    from integrations.llm_server import DEFAULT_MODEL, LocalModel, LocalModelError
+    from integrations.llm_server.local import LocalModel
+    from integrations.llm_server.models import DEFAULT_MODEL, LocalModelError
 
     try:
         t0 = time.perf_counter()

@@ -24,8 +24,8 @@ from agent import repo
 from agent.db import session_scope
 from agent.settings import load_settings
 from agent.studio import Studio, build_services
-from integrations.llm_server import DEFAULT_MODEL, PACKAGED_MODELS, LocalModel, ModelIntegrityError
-from integrations.llm_server.models import ensure_model
+from integrations.llm_server.local import LocalModel
+from integrations.llm_server.models import DEFAULT_MODEL, PACKAGED_MODELS, ModelIntegrityError, ensure_model
 from integrations.llm_server.supervisor import ServerState
 from integrations.vision.offline import OfflineVision
 from integrations.writers.base import ScriptRequest, TimedText
