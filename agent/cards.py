@@ -21,7 +21,7 @@ from agent.optimize.records import load_records
 from agent.optimize.scorer import compose, score_post
 from agent.optimize.timing import best_time
 from prompts.counting import count
-from prompts.platforms import rule
+from prompts.platforms import rule, rule_with
 
 TOP_SUGGESTIONS = 3
 MAX_CARDS = 20  # drafts shown as cards after one turn (variants included)
@@ -106,7 +106,7 @@ def draft_card(session: Session, *, user_id: str, draft_id: int) -> DraftCard:
     result = score_post(
         draft.text,
         list(draft.hashtags),
-        r.name,
+        rule_with(r.name, {r.name: limit}),  # the limit the draft was written to (a Mastodon instance's)
         bool(draft.media),
         emoji_allowed=profile.emoji_policy != EmojiPolicy.NONE.value,
     )

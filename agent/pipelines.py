@@ -2,7 +2,7 @@
 link. Each step is derived from the tool results already in this turn, like the text pipelines.
 
 * image      -> describe_image -> write_caption (subject from the labels / alt text, the image as media)
-                + suggest_hashtags
+                [+ suggest_hashtags for a caption short of its platform's hashtag norm]
 * voice note -> transcribe -> write_script + write_caption
 * video      -> transcribe + describe_image (keyframes) -> write_script + write_caption (the video as media)
 * document   -> summarize -> write_caption
@@ -198,9 +198,11 @@ def _next(
                 calls.append(_call("write_caption", **args))
     if calls:
         return calls
-    # 3. tag the photo captions
+    # 3. tag the photo captions the writer left short of hashtags
     if images and "suggest_hashtags" not in ran:
-        drafts = [a for a in _by(results, "write_caption") if a.get("type") == "draft"]
+        from agent.planner import drafts_short_of_tags
+
+        drafts = drafts_short_of_tags([a for a in _by(results, "write_caption") if a.get("type") == "draft"])
         return [_call("suggest_hashtags", draft_id=d["id"]) for d in drafts]
     return []
 

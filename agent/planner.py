@@ -197,6 +197,26 @@ def artifacts(turn: Sequence[AnyMessage], kind: str) -> list[dict[str, Any]]:
     return out
 
 
+def drafts_short_of_tags(drafts: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The drafts that still need a hashtag step: fewer hashtags than their platform's norm.
+
+    A writer's caption already carries its hashtags; asking the writer again for a draft that has them
+    only costs a second model call (with the local model, seconds of the turn)."""
+    from prompts.platforms import rule
+
+    out = []
+    for draft in drafts:
+        if draft.get("kind") == "thread":
+            continue
+        try:
+            norm = rule(str(draft.get("platform"))).hashtags_norm
+        except ValueError:
+            continue
+        if len(draft.get("hashtags") or []) < norm:
+            out.append(draft)
+    return out
+
+
 @dataclass
 class RulesPlanner:
     name: str = "rules"
@@ -241,7 +261,7 @@ class RulesPlanner:
             if "write_caption" not in ran:
                 return [_call("write_caption", brief=text, platform=p) for p in platforms]
             if "suggest_hashtags" not in ran:
-                drafts = artifacts(turn, "draft")
+                drafts = drafts_short_of_tags(artifacts(turn, "draft"))
                 return [_call("suggest_hashtags", draft_id=d["id"]) for d in drafts]
             return []
         if intent is Intent.LINK_SLACK:

@@ -158,9 +158,7 @@ def edit_draft(
             hashtags=new_tags,
             writer="user",
             meta=meta,
-            score=score_post(
-                body, new_tags, r.name, bool(draft.media), emoji_allowed=voice.emoji_allowed
-            ).total,
+            score=score_post(body, new_tags, r, bool(draft.media), emoji_allowed=voice.emoji_allowed).total,
         )
         view = draft_view(updated)
         rules = [{"id": m.id, "content": m.content} for m in stored]

@@ -28,7 +28,7 @@ from prompts.platforms import rule
 from tools.briefs import extract_subject
 from tools.common import user_session
 from tools.voice import voice_for
-from tools.writing import draft_view
+from tools.writing import draft_view, platform_rule
 
 MAX_TEXT_CHARS = 10_000
 
@@ -105,7 +105,7 @@ def _derived_draft(
         writer="optimizer",
         variant_group=group,
         score=score,
-        meta={**_carried_meta(draft), **meta},
+        meta={**_carried_meta(draft), "limit": platform_rule(ctx, draft.platform).limit, **meta},
     )
 
 
@@ -148,7 +148,7 @@ def score_post(
     with user_session(runtime) as (session, ctx):
         try:
             draft = repo.get_draft(session, user_id=ctx.user_id, draft_id=draft_id) if draft_id else None
-            r = rule(draft.platform if draft else platform)
+            r = platform_rule(ctx, draft.platform if draft else platform)
         except (StudioError, ValueError) as exc:
             return _error(str(exc))
         body = draft.text if draft else (text or "").strip()
@@ -161,7 +161,7 @@ def score_post(
         account = _account(session, ctx.user_id, r.name)
         when = _scheduled_local(session, ctx.user_id, draft, account.timezone) if draft else None
     result = opt.score_post(
-        body, tags, r.name, media, when, emoji_allowed=account.emoji_allowed, time_table=account.timing.table
+        body, tags, r, media, when, emoji_allowed=account.emoji_allowed, time_table=account.timing.table
     )
     extra = [account.report.summary()]
     predicted = None
@@ -197,7 +197,7 @@ def improve_post(draft_id: int, runtime: ToolRuntime[Any]) -> tuple[str, dict[st
         result = opt.improve_post(
             draft.text,
             list(draft.hashtags),
-            draft.platform,
+            platform_rule(ctx, draft.platform),
             bool(draft.media),
             when,
             subject=_subject(draft),
@@ -252,7 +252,7 @@ def ab_variants(draft_id: int, runtime: ToolRuntime[Any], n: int = 3) -> tuple[s
         variants = opt.ab_variants(
             draft.text,
             list(draft.hashtags),
-            draft.platform,
+            platform_rule(ctx, draft.platform),
             n,
             bool(draft.media),
             when,

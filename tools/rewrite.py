@@ -84,7 +84,7 @@ def _save(
         writer=writer,
         media=media,
         variant_group=group,
-        score=score_post(text, hashtags, r.name, bool(media), emoji_allowed=emoji_allowed).total,
+        score=score_post(text, hashtags, r, bool(media), emoji_allowed=emoji_allowed).total,
         meta={**meta, "limit": r.limit},
     )
 

@@ -15,9 +15,8 @@ from agent.errors import StudioError
 from agent.perception import SPEECH_KINDS, perception_for
 from integrations.writers.base import ScriptRequest, SummaryRequest, TimedText
 from prompts.counting import count, trim_to_limit
-from prompts.platforms import rule
 from tools.voice import voice_for
-from tools.writing import compose, draft_view, fit_output
+from tools.writing import compose, draft_view, fit_output, platform_rule
 
 MAX_SOURCE_CHARS = 20_000  # of a transcript or text handed to a writer
 SUMMARY_SOURCES = {"url": "article", "text": "document", "audio": "transcript", "video": "transcript"}
@@ -46,7 +45,7 @@ def write_script(
     """
     ctx: Context = runtime.context
     try:
-        r = rule(platform)
+        r = platform_rule(ctx, platform)
     except ValueError as exc:
         return _error(str(exc))
     segments: list[TimedText] = []

@@ -239,7 +239,7 @@ def write_caption(
             hashtags=tags,
             writer=result.writer,
             media=media_ids,
-            score=score_post(text, tags, r.name, bool(media_ids), emoji_allowed=voice.emoji_allowed).total,
+            score=score_post(text, tags, r, bool(media_ids), emoji_allowed=voice.emoji_allowed).total,
             meta=meta,
         )
         view = draft_view(draft)
@@ -286,7 +286,7 @@ def suggest_hashtags(
             merged = dedupe_tags(result.hashtags + list(draft.hashtags), wanted)
             new_text, tags = fit(draft.text, apply_voice("", merged, voice)[1], r.name, r)
             new_score = score_post(
-                new_text, tags, r.name, bool(draft.media), emoji_allowed=voice.emoji_allowed
+                new_text, tags, r, bool(draft.media), emoji_allowed=voice.emoji_allowed
             ).total
             draft = repo.update_draft(
                 session,

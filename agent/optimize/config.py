@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
@@ -69,6 +69,12 @@ def _all_configs() -> dict[str, ScoringConfig]:
     return configs
 
 
-def scoring_config(platform: str) -> ScoringConfig:
-    """The scoring rules for a platform name or alias (raises ValueError for an unknown platform)."""
+def scoring_config(platform: str | PlatformRule) -> ScoringConfig:
+    """The scoring rules for a platform name or alias (raises ValueError for an unknown platform).
+
+    Given a :class:`PlatformRule` (``rule_with``: a Mastodon instance's own limit), its limits are the
+    ones scored and fitted to."""
+    if isinstance(platform, PlatformRule):
+        cfg = _all_configs()[platform.name]
+        return cfg if cfg.rule == platform else replace(cfg, rule=platform)
     return _all_configs()[rule(platform).name]

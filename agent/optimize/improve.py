@@ -22,6 +22,7 @@ from agent.optimize import text as tx
 from agent.optimize.config import ScoringConfig, scoring_config
 from agent.optimize.scorer import ScoreResult, compose, score_post
 from prompts.counting import trim_to_limit
+from prompts.platforms import PlatformRule
 
 MAX_VARIANTS = 6
 HOOKS = {
@@ -134,7 +135,7 @@ class _Post:
             self.memo[key] = score_post(
                 text,
                 hashtags,
-                self.cfg.platform,
+                self.cfg.rule,
                 self.has_media,
                 self.when,
                 emoji_allowed=self.emoji_allowed,
@@ -154,7 +155,7 @@ def _dedupe(tags: Sequence[str]) -> list[str]:
     return out
 
 
-def fit_post(text: str, hashtags: Sequence[str], platform: str) -> tuple[str, list[str]]:
+def fit_post(text: str, hashtags: Sequence[str], platform: str | PlatformRule) -> tuple[str, list[str]]:
     """Hashtags deduplicated and capped (the block at most a third of the limit), then the caption trimmed
     at a word boundary so that caption + blank line + hashtags is within the platform's limit."""
     r = scoring_config(platform).rule
@@ -165,7 +166,7 @@ def fit_post(text: str, hashtags: Sequence[str], platform: str) -> tuple[str, li
     return trim_to_limit(text.strip(), room, r.counting), tags
 
 
-def within_limit(text: str, hashtags: Sequence[str], platform: str) -> bool:
+def within_limit(text: str, hashtags: Sequence[str], platform: str | PlatformRule) -> bool:
     r = scoring_config(platform).rule
     return tx.fast_count(compose(text, list(hashtags)), r.counting) <= r.limit
 
@@ -349,7 +350,7 @@ FIXES: tuple[Fix, ...] = (_fix_hashtags, _fix_hook, _fix_closing, _fix_links, _f
 def improve_post(
     text: str,
     hashtags: Sequence[str],
-    platform: str,
+    platform: str | PlatformRule,
     has_media: bool = False,
     scheduled_at_local: datetime | None = None,
     *,
@@ -365,14 +366,14 @@ def improve_post(
     before = post.score(text.strip(), list(hashtags))
     cur_text, cur_tags = text.strip(), _dedupe(hashtags)
     changes: list[str] = []
-    if not within_limit(cur_text, cur_tags, cfg.platform):
-        cur_text, cur_tags = fit_post(cur_text, cur_tags, cfg.platform)
+    if not within_limit(cur_text, cur_tags, cfg.rule):
+        cur_text, cur_tags = fit_post(cur_text, cur_tags, cfg.rule)
         changes.append(f"Trimmed to fit {cfg.rule.label}'s {cfg.rule.limit}-character limit.")
     current = post.score(cur_text, cur_tags)
     for fix in FIXES:
         best: tuple[str, list[str], str, ScoreResult] | None = None
         for cand_text, cand_tags, note in fix(cur_text, cur_tags, post):
-            cand_text, cand_tags = fit_post(cand_text, cand_tags, cfg.platform)
+            cand_text, cand_tags = fit_post(cand_text, cand_tags, cfg.rule)
             if not cand_text.strip():
                 continue
             result = post.score(cand_text, cand_tags)
@@ -497,7 +498,7 @@ def _norm(text: str, tags: Sequence[str]) -> str:
 def ab_variants(
     text: str,
     hashtags: Sequence[str],
-    platform: str,
+    platform: str | PlatformRule,
     n: int = 3,
     has_media: bool = False,
     scheduled_at_local: datetime | None = None,
@@ -519,7 +520,7 @@ def ab_variants(
         if made is None:
             continue
         new_text, new_tags, label, hypothesis = made
-        new_text, new_tags = fit_post(new_text, new_tags, cfg.platform)
+        new_text, new_tags = fit_post(new_text, new_tags, cfg.rule)
         key = _norm(new_text, new_tags)
         if not new_text.strip() or key in seen:
             continue

@@ -14,6 +14,7 @@ from typing import Any
 
 from agent.optimize import text as tx
 from agent.optimize.config import FACTORS, ScoringConfig, scoring_config
+from prompts.platforms import PlatformRule
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 LABELS = {
@@ -268,7 +269,7 @@ def _time(
 def score_post(
     text: str,
     hashtags: Sequence[str],
-    platform: str,
+    platform: str | PlatformRule,
     has_media: bool = False,
     scheduled_at_local: datetime | None = None,
     *,

@@ -133,8 +133,29 @@ async def test_rules_pipeline_writes_one_tagged_draft_per_platform(rules_studio:
         user_id=uid, thread_id="t6", text="announce our oat latte launch", platforms=["x", "linkedin"]
     )
     assert result.backend == {"planner": "rules", "writer": "template"}
-    assert result.tools.count("write_caption") == 2 and result.tools.count("suggest_hashtags") == 2
+    # the writer's captions carry their hashtags: no second writer call to tag them
+    assert result.tools == ["write_caption", "write_caption"]
     assert sorted(d["platform"] for d in result.drafts) == ["linkedin", "x"]
+    for draft in result.drafts:
+        assert draft["hashtags"], draft
+        assert draft["length"] <= draft["limit"]
+
+
+class UntaggedWriter(TemplateWriter):
+    """A writer whose captions come without hashtags (as a model's sometimes do)."""
+
+    def caption(self, request: Any) -> Any:
+        return super().caption(request).model_copy(update={"hashtags": []})
+
+
+async def test_a_caption_short_of_hashtags_gets_a_hashtag_step(settings: Any) -> None:
+    services = build_services(settings, writer=UntaggedWriter())
+    async with Studio.open(settings, services=services, checkpointer=InMemorySaver()) as studio:
+        uid = make_user(studio.services.engine, "u@example.com")
+        result = await studio.run_turn(
+            user_id=uid, thread_id="t7", text="announce our oat latte launch", platforms=["x", "linkedin"]
+        )
+    assert result.tools.count("write_caption") == 2 and result.tools.count("suggest_hashtags") == 2
     for draft in result.drafts:
         assert draft["hashtags"], draft
         assert draft["length"] <= draft["limit"]

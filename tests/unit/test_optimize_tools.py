@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from langgraph.checkpoint.memory import InMemorySaver
 
 from agent import repo
 from agent.db import session_scope
@@ -121,6 +124,35 @@ async def test_ab_variants_are_saved_distinct_and_within_limits(studio: Studio) 
     with session_scope(studio.services.engine) as session:
         groups = {d.variant_group for d in repo.list_drafts(session, user_id=owner)}
     assert groups == {f"draft-{draft_id}"}
+
+
+async def test_the_optimizer_tools_use_the_mastodon_instance_limit(settings: Any) -> None:
+    """A 700-character post is fine on an instance that allows 1,000: it is scored as within the limit,
+    and improving it or making variants neither trims it to the default 500 nor goes over 1,000."""
+    long_post = ("Our oat latte took eleven tries and a lot of patient tasters to get right. " * 10).strip()
+    assert 600 < len(long_post) < 1000
+    custom = settings.model_copy(update={"mastodon_max_chars": 1000})
+    async with Studio.open(custom, checkpointer=InMemorySaver()) as studio:
+        uid = user(studio, "m@example.com")
+        draft_id = draft(studio, uid, long_post, "mastodon")
+        _, scored = run(studio, uid, score_post, draft_id=draft_id)
+        _, improved = run(studio, uid, improve_post, draft_id=draft_id)
+        _, variants = run(studio, uid, ab_variants, draft_id=draft_id, n=3)
+    async with Studio.open(settings, checkpointer=InMemorySaver()) as default_studio:
+        uid = user(default_studio, "d@example.com")
+        _, default_scored = run(
+            default_studio, uid, score_post, draft_id=draft(default_studio, uid, long_post, "mastodon")
+        )
+
+    length = {f["name"]: f for f in scored["factors"]}["length"]
+    default_length = {f["name"]: f for f in default_scored["factors"]}["length"]
+    assert "over" not in length["detail"]
+    assert "over the 500 limit" in default_length["detail"] and default_length["value"] == 0
+    assert improved["limit"] == 1000 and improved["length"] <= 1000
+    assert not any("Trimmed to fit" in c for c in improved["improvement"]["changes"])
+    for d in variants["drafts"]:
+        assert count(compose(d["text"], d["hashtags"]), "chars") <= 1000
+    assert any(count(compose(d["text"], d["hashtags"]), "chars") > 500 for d in variants["drafts"])
 
 
 async def test_metrics_best_time_diagnosis_and_competitors_are_per_user(studio: Studio) -> None:
