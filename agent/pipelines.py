@@ -185,6 +185,9 @@ def _next(
         languages = [str(a.get("language") or "") for a in [*transcripts, *summaries] if a.get("language")]
         if subject and not text.strip():
             brief = f"{_default_brief(assets)}: {subject}"
+        elif subject and visions and not transcripts:
+            # "write a caption for this photo": a text model cannot see it (a small one says so)
+            brief = f"{brief} (it shows {subject})"
         if subject or (videos or audios or images or documents):
             media = visual_ids[:10]
             for platform in platforms:

@@ -198,10 +198,11 @@ def artifacts(turn: Sequence[AnyMessage], kind: str) -> list[dict[str, Any]]:
 
 
 def drafts_short_of_tags(drafts: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The drafts that still need a hashtag step: fewer hashtags than their platform's norm.
+    """The drafts that still need a hashtag step: fewer than half their platform's norm of hashtags.
 
-    A writer's caption already carries its hashtags; asking the writer again for a draft that has them
-    only costs a second model call (with the local model, seconds of the turn)."""
+    A writer's caption already carries its hashtags; asking the writer again for a draft that has enough
+    only costs a second model call (with the local model, a second or more of the turn, and the model
+    server's cached prompt)."""
     from prompts.platforms import rule
 
     out = []
@@ -212,7 +213,7 @@ def drafts_short_of_tags(drafts: Sequence[dict[str, Any]]) -> list[dict[str, Any
             norm = rule(str(draft.get("platform"))).hashtags_norm
         except ValueError:
             continue
-        if len(draft.get("hashtags") or []) < norm:
+        if len(draft.get("hashtags") or []) < (norm + 1) // 2:
             out.append(draft)
     return out
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, cast
@@ -112,6 +113,10 @@ def build_services(
     services = Services(settings=settings, engine=engine, writer=writer, planner=planner, chat_model=model)
     if local is not None:
         services.extras["local_model"] = local  # stopped by Studio.open / close_local_model
+        if isinstance(writer, LLMWriter):  # the caption prompt's static part, evaluated while nobody waits
+            warm_up = threading.Thread(target=writer.warm, name="local-model-warm-up", daemon=True)
+            warm_up.start()
+            services.extras["local_model_warm_up"] = warm_up  # joined by the bench before it times turns
     services.vision = vision if vision is not None else make_vision(settings)
     services.perception = Perception.build(settings, engine)  # cheap: models load on first use
     _wire_publishing(services)

@@ -15,6 +15,7 @@ import jinja2
 import jinja2.meta
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
+EXAMPLES_FILE = Path(__file__).parent / "examples.toml"
 
 
 class MissingVariable(KeyError):
@@ -54,3 +55,24 @@ def render(name: str, **variables: Any) -> str:
         raise MissingVariable(f"Template {name!r} needs: {', '.join(sorted(missing))}")
     text = _env().get_template(f"{name}.j2").render(**variables)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+@cache
+def _all_examples() -> dict[str, tuple[dict[str, Any], ...]]:
+    import tomllib
+
+    data = tomllib.loads(EXAMPLES_FILE.read_text(encoding="utf-8"))
+    out = {}
+    for task, items in data.items():
+        if task not in template_names():
+            raise ValueError(f"examples.toml names a task without a template: {task!r}")
+        for item in items:
+            if set(item) != {"request", "answer"}:
+                raise ValueError(f"examples.toml [[{task}]] entries need exactly `request` and `answer`")
+        out[task] = tuple(items)
+    return out
+
+
+def examples(task: str) -> tuple[dict[str, Any], ...]:
+    """The worked examples (``{"request": {...}, "answer": {...}}``) a model is shown for ``task``."""
+    return _all_examples().get(task, ())

@@ -6,12 +6,13 @@ template writer, and the result says so (``fallback_reason``).
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel
 
 from integrations.writers.base import (
@@ -39,12 +40,14 @@ from integrations.writers.base import (
     VariantsOut,
     VariantsRequest,
     VariantsResult,
+    VoiceGuide,
     WriterResult,
 )
-from integrations.writers.quality import echoed_instruction, tidy_hashtags
+from integrations.writers.quality import echoed_instruction, refusal, tidy_hashtags
 from integrations.writers.template import TemplateWriter, clean_tag
-from prompts import render
+from prompts import examples, render
 from prompts.counting import count, trim_to_limit
+from prompts.platforms import rule
 from prompts.threads import numbered
 
 log = logging.getLogger(__name__)
@@ -74,16 +77,11 @@ class LLMWriter:
         (client error, invalid JSON, an answer ``build`` rejects) the template writer answers instead, and
         the result says why (``fallback_reason``)."""
         try:
-            messages = [
-                SystemMessage(render("writer_system", voice=request.voice)),
-                HumanMessage(render(task, req=request)),
-            ]
+            messages = self._messages(task, schema, request)
             answer: Any
             if self._structured == "json_object":  # the schema becomes a grammar on the server
-                from integrations.llm_server.schema import bounded_schema, fields_hint
+                from integrations.llm_server.schema import bounded_schema
 
-                # the grammar constrains the answer but tells the model nothing: name the fields
-                messages.append(HumanMessage(fields_hint(schema)))
                 fmt = {"type": "json_object", "schema": bounded_schema(schema, request)}
                 reply = self._model.bind(response_format=fmt).invoke(messages)
                 answer = schema.model_validate_json(reply.text)
@@ -102,6 +100,47 @@ class LLMWriter:
             result.fallback_reason = f"{self.name} failed: {type(exc).__name__}: {str(exc)[:200]}"  # type: ignore[attr-defined]
             return result
 
+    def _messages(self, task: str, schema: type[BaseModel], request: Any) -> list[BaseMessage]:
+        """The system prompt (the voice; the answer's fields when the schema is only a grammar), the task's
+        worked examples, then the request. The static part comes first so that a model server keeping its
+        evaluated prompt (llama.cpp) only evaluates the request's own lines on the next call."""
+        system = render("writer_system", voice=request.voice)
+        if self._structured == "json_object":
+            from integrations.llm_server.schema import fields_hint
+
+            # the grammar constrains the answer but tells the model nothing: name the fields
+            system = f"{system}\n\n{fields_hint(schema)}"
+        return [
+            SystemMessage(system),
+            *_worked_examples(task, request),
+            HumanMessage(render(task, req=request)),
+        ]
+
+    def warm(self, voice: VoiceGuide | None = None) -> bool:
+        """Have the model evaluate the caption prompt's static part (system prompt for ``voice``, the
+        worked examples) once, answering one token, so the user's first caption does not pay for it
+        (measured with the packaged local model: ~4 s of a cold first caption). Never raises."""
+        r = rule("instagram")
+        request = CaptionRequest(
+            brief="a post for this photo",
+            subject="a photo",
+            platform=r.name,
+            platform_label=r.label,
+            limit=r.limit,
+            hashtags_norm=r.hashtags_norm,
+            hashtags_max=r.hashtags_max,
+            style=r.style,
+            voice=voice or VoiceGuide(),
+        )
+        try:
+            self._model.bind(extra_body={"max_tokens": 1}).invoke(
+                self._messages("caption", CaptionOut, request)
+            )
+        except Exception as exc:  # noqa: BLE001 - a warm-up only saves time; the first caption still works
+            log.info("%s warm-up failed: %s", self.name, exc)
+            return False
+        return True
+
     def caption(self, request: CaptionRequest) -> WriterResult:
         def build(out: CaptionOut) -> WriterResult:
             text, tags = tidy_hashtags(out.caption.strip(), _tags(out.hashtags))
@@ -110,6 +149,8 @@ class LLMWriter:
             copied = echoed_instruction(text, brief=request.brief, style=request.style)
             if copied is not None:
                 raise ValueError(f"the caption copies the prompt ({copied[:60]!r})")
+            if refusal(text):
+                raise ValueError(f"the model declined instead of writing ({text[:60]!r})")
             return WriterResult(text=text, hashtags=tags[: request.hashtags_max], writer=self.name)
 
         return self._write("caption", CaptionOut, request, build)
@@ -205,6 +246,31 @@ class LLMWriter:
             return TextResult(text=text, writer=self.name, changed=text != original.strip())
 
         return build
+
+
+def _worked_examples(task: str, request: BaseModel) -> list[HumanMessage | AIMessage]:
+    """``prompts/examples.toml``'s examples for ``task`` as earlier turns: the request (the real one with
+    the example's fields; a platform brings its limits and style) rendered by the task's template, then
+    the JSON answer."""
+    turns: list[HumanMessage | AIMessage] = []
+    for example in examples(task):
+        update = dict(example["request"])
+        if "platform" in update and "platform_label" in type(request).model_fields:
+            r = rule(update["platform"])
+            update |= {
+                "platform": r.name,
+                "platform_label": r.label,
+                "limit": r.limit,
+                "hashtags_norm": r.hashtags_norm,
+                "hashtags_max": r.hashtags_max,
+                "style": r.style,
+            }
+        shown = request.model_copy(
+            update={k: v for k, v in update.items() if k in type(request).model_fields}
+        )
+        turns.append(HumanMessage(render(task, req=shown)))
+        turns.append(AIMessage(json.dumps(example["answer"], ensure_ascii=False)))
+    return turns
 
 
 def _tags(raw: list[str]) -> list[str]:

@@ -22,6 +22,12 @@ PROMPT_MARKERS = (
     "{",
     "}",
 )
+# A small model sometimes declines instead of writing ("I'm sorry, but I can't see that photo"): never posted.
+REFUSAL = re.compile(
+    r"^\W*(?:i['’]?m sorry|i am sorry|sorry,? (?:but )?i\b|as an ai\b|i['’]?m (?:not able|unable)|i am (?:not able|unable)"
+    r"|i (?:can(?:no|['’])t|cannot) (?:assist|help|see|view|access|open|provide|comply|write|create|do that))",
+    re.IGNORECASE,
+)
 HASHTAG_IN_TEXT = re.compile(r"(?<![\w&])#(\w+)")
 _TRAILING_TAGS = re.compile(r"(?:\s*(?<![\w&])#\w+)+\s*$")
 MIN_PARROT_WORDS = 6
@@ -39,6 +45,11 @@ def echoed_instruction(text: str, *, brief: str = "", style: str = "") -> str | 
         if len(words.split()) >= min_words and words in " ".join(lowered.split()):
             return copied.strip()
     return None
+
+
+def refusal(text: str) -> bool:
+    """Whether the caption is the model declining (an apology or "I can't …") rather than a post."""
+    return bool(REFUSAL.search(text.strip()))
 
 
 def tidy_hashtags(text: str, tags: list[str]) -> tuple[str, list[str]]:

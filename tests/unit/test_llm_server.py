@@ -413,9 +413,59 @@ def test_json_object_mode_sends_the_schema_and_validates_the_answer() -> None:
     assert schema["properties"]["caption"]["maxLength"] == 280
     assert schema["properties"]["hashtags"]["maxItems"] == 3
     assert schema["properties"]["hashtags"]["items"]["pattern"] == HASHTAG_PATTERN
-    assert "fields:\n- caption: The post text, without hashtags." in chat.seen[-1].content
+    assert "fields:\n- caption: The post text, without hashtags." in chat.seen[0].content  # system prompt
+    assert "Brief: announce our oat latte" in chat.seen[-1].content
     assert result.writer == "llm:local" and result.fallback_reason is None
     assert result.text == "Oat latte is here." and result.hashtags == ["OatLatte", "coffee"]
+
+
+def test_the_prompt_puts_the_worked_examples_before_the_request_and_shares_its_prefix() -> None:
+    """Everything before the request is the same for two different requests (a llama.cpp server reuses
+    that evaluated prefix); the examples are rendered by the caption template with their answers as JSON."""
+    import json
+
+    from langchain_core.messages import AIMessage, HumanMessage
+
+    from integrations.writers.llm import LLMWriter
+    from prompts import examples
+
+    answer = '{"caption": "Oat latte is here.", "hashtags": ["coffee"]}'
+    first, second = RecordingChat([answer]), RecordingChat([answer])
+    LLMWriter(first, "local", structured="json_object").caption(caption_request())  # type: ignore[arg-type]
+    other = caption_request().model_copy(update={"brief": "tell people about our rye bread", "platform": "x"})
+    LLMWriter(second, "local", structured="json_object").caption(other)  # type: ignore[arg-type]
+
+    worked = examples("caption")
+    assert len(worked) >= 2
+    assert [m.content for m in first.seen[:-1]] == [m.content for m in second.seen[:-1]]
+    assert first.seen[-1].content != second.seen[-1].content
+    turns = first.seen[1:-1]
+    assert [type(m) for m in turns] == [HumanMessage, AIMessage] * len(worked)
+    for example, (shown, answered) in zip(worked, zip(turns[::2], turns[1::2], strict=True), strict=True):
+        assert f"Brief: {example['request']['brief']}" in shown.content
+        assert json.loads(answered.content) == example["answer"]
+    # the Instagram example is shown with Instagram's limits, whatever the request's platform
+    assert "2200 characters" in turns[0].content or "2,200 characters" in turns[0].content
+
+
+def test_a_refusal_is_never_a_caption() -> None:
+    from integrations.writers.llm import LLMWriter
+
+    chat = RecordingChat(['{"caption": "I\'m sorry, but I can\'t see that photo.", "hashtags": ["photo"]}'])
+    result = LLMWriter(chat, "local", structured="json_object").caption(caption_request())  # type: ignore[arg-type]
+    assert result.writer == "template" and "declined" in (result.fallback_reason or "")
+    assert "sorry" not in result.text.lower()
+
+
+def test_warm_up_sends_the_caption_prompt_for_one_token_and_never_raises() -> None:
+    from integrations.writers.llm import LLMWriter
+
+    chat = RecordingChat(["x"])
+    assert LLMWriter(chat, "local", structured="json_object").warm() is True  # type: ignore[arg-type]
+    assert chat.bound == [{"extra_body": {"max_tokens": 1}}]
+    assert "fields:" in chat.seen[0].content and len(chat.seen) >= 4
+    broken = RecordingChat([])  # answers nothing: invoke raises
+    assert LLMWriter(broken, "local", structured="json_object").warm() is False  # type: ignore[arg-type]
 
 
 def test_json_object_mode_falls_back_on_invalid_json() -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from agent.fakes import ScriptedChatModel
 from integrations.writers.base import CaptionRequest
 from integrations.writers.llm import LLMWriter
-from integrations.writers.quality import echoed_instruction, tidy_hashtags
+from integrations.writers.quality import echoed_instruction, refusal, tidy_hashtags
 
 
 def request(**kw: object) -> CaptionRequest:
@@ -58,3 +60,20 @@ def test_a_clean_model_caption_is_kept_with_its_hashtags_tidied() -> None:
     result = LLMWriter(model, "tiny").caption(request())
     assert result.writer == "llm:tiny" and result.fallback_reason is None
     assert (result.text, result.hashtags) == ("Oat latte, everywhere, next week.", ["oatlatte", "new"])
+
+
+@pytest.mark.parametrize(
+    ("text", "declines"),
+    [
+        ("I'm sorry, but I can't see that photo. Could you describe it?", True),
+        ("Sorry, I cannot help with that.", True),
+        ("I can't assist with that request.", True),
+        ("As an AI, I don't have opinions.", True),
+        ("I am unable to view images.", True),
+        ("I can't wait for you to try our oat latte ☕", False),
+        ("Sorry we missed you on Saturday! The market is back next week.", False),
+        ("We're sorry to see summer go, so the sale runs one more day.", False),
+    ],
+)
+def test_a_refusal_is_told_from_a_caption(text: str, declines: bool) -> None:
+    assert refusal(text) is declines
