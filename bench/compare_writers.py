@@ -65,17 +65,7 @@ class Brief:
     mention: tuple[str, ...]
 
     def request(self) -> CaptionRequest:
-        r = rule(self.platform)
-        return CaptionRequest(
-            brief=self.brief,
-            subject=self.subject,
-            platform=r.name,
-            platform_label=r.label,
-            limit=r.limit,
-            hashtags_norm=r.hashtags_norm,
-            hashtags_max=r.hashtags_max,
-            style=r.style,
-        )
+        return CaptionRequest.for_platform(rule(self.platform), brief=self.brief, subject=self.subject)
 
 
 def load_briefs(path: Path) -> list[Brief]:

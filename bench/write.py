@@ -60,19 +60,7 @@ def captions() -> list[tuple[str, list[str], str]]:
     out = []
     for subject in SUBJECTS:
         for platform in platform_names():
-            r = rule(platform)
-            result = writer.caption(
-                CaptionRequest(
-                    brief=f"announce {subject}",
-                    subject=subject,
-                    platform=platform,
-                    platform_label=r.label,
-                    limit=r.limit,
-                    hashtags_norm=r.hashtags_norm,
-                    hashtags_max=r.hashtags_max,
-                    style=r.style,
-                )
-            )
+            result = writer.caption(caption_request(subject, platform))
             out.append((result.text, result.hashtags, platform))
             long_text = (result.text + " We visit the farm every month to taste the harvest.") * 6
             out.append((long_text + " https://example.com/more", result.hashtags * 2, platform))
@@ -109,18 +97,7 @@ def bench_template_writer(n: int) -> float:
     t0 = time.perf_counter()
     for i in range(n):
         subject = f"{SUBJECTS[i % len(SUBJECTS)]} {i}"
-        writer.caption(
-            CaptionRequest(
-                brief=f"write about {subject}",
-                subject=subject,
-                platform=r.name,
-                platform_label=r.label,
-                limit=r.limit,
-                hashtags_norm=r.hashtags_norm,
-                hashtags_max=r.hashtags_max,
-                style=r.style,
-            )
-        )
+        writer.caption(CaptionRequest.for_platform(r, brief=f"write about {subject}", subject=subject))
     return n / (time.perf_counter() - t0) * 60
 
 
@@ -163,17 +140,7 @@ def bench_learning() -> list[tuple[int, float, float, float]]:
 
 
 def caption_request(subject: str, platform: str) -> CaptionRequest:
-    r = rule(platform)
-    return CaptionRequest(
-        brief=f"announce {subject}",
-        subject=subject,
-        platform=r.name,
-        platform_label=r.label,
-        limit=r.limit,
-        hashtags_norm=r.hashtags_norm,
-        hashtags_max=r.hashtags_max,
-        style=r.style,
-    )
+    return CaptionRequest.for_platform(rule(platform), brief=f"announce {subject}", subject=subject)
 
 
 def bench_local_writer(local: Any, n: int) -> tuple[float, float, float, int]:

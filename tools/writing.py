@@ -212,15 +212,10 @@ def write_caption(
         except ValueError as exc:
             return _error(str(exc))
         voice = voice.model_copy(update={"language": lang})
-        request = CaptionRequest(
+        request = CaptionRequest.for_platform(
+            r,
             brief=brief,
             subject=(subject or extract_subject(strip_language_request(brief))).strip()[:300],
-            platform=r.name,
-            platform_label=r.label,
-            limit=r.limit,
-            hashtags_norm=r.hashtags_norm,
-            hashtags_max=r.hashtags_max,
-            style=r.style,
             voice=voice,
         )
         result = ctx.services.writer.caption(request)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, Field
+
+if TYPE_CHECKING:
+    from prompts.platforms import PlatformRule
 
 
 class VoiceGuide(BaseModel):
@@ -28,6 +31,18 @@ class VoiceGuide(BaseModel):
         return f"{name} ({self.language})" if name != self.language else self.language
 
 
+def platform_fields(r: PlatformRule) -> dict[str, Any]:
+    """The request fields a platform's rule fills in: name, label, limit, hashtag norm and cap, style."""
+    return {
+        "platform": r.name,
+        "platform_label": r.label,
+        "limit": r.limit,
+        "hashtags_norm": r.hashtags_norm,
+        "hashtags_max": r.hashtags_max,
+        "style": r.style,
+    }
+
+
 class CaptionRequest(BaseModel):
     brief: str = Field(description="What the user asked for, in their words.")
     subject: str = Field(description="What the post is about.")
@@ -38,6 +53,13 @@ class CaptionRequest(BaseModel):
     hashtags_max: int
     style: str
     voice: VoiceGuide = Field(default_factory=VoiceGuide)
+
+    @classmethod
+    def for_platform(
+        cls, r: PlatformRule, *, brief: str, subject: str, voice: VoiceGuide | None = None
+    ) -> CaptionRequest:
+        """A request with the platform's limits and style from its rule."""
+        return cls(brief=brief, subject=subject, voice=voice or VoiceGuide(), **platform_fields(r))
 
 
 class CaptionOut(BaseModel):

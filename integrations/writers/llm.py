@@ -42,6 +42,7 @@ from integrations.writers.base import (
     VariantsResult,
     VoiceGuide,
     WriterResult,
+    platform_fields,
 )
 from integrations.writers.quality import echoed_instruction, refusal, tidy_hashtags
 from integrations.writers.template import TemplateWriter, clean_tag
@@ -120,17 +121,8 @@ class LLMWriter:
         """Have the model evaluate the caption prompt's static part (system prompt for ``voice``, the
         worked examples) once, answering one token, so the user's first caption does not pay for it
         (measured with the packaged local model: ~4 s of a cold first caption). Never raises."""
-        r = rule("instagram")
-        request = CaptionRequest(
-            brief="a post for this photo",
-            subject="a photo",
-            platform=r.name,
-            platform_label=r.label,
-            limit=r.limit,
-            hashtags_norm=r.hashtags_norm,
-            hashtags_max=r.hashtags_max,
-            style=r.style,
-            voice=voice or VoiceGuide(),
+        request = CaptionRequest.for_platform(
+            rule("instagram"), brief="a post for this photo", subject="a photo", voice=voice
         )
         try:
             self._model.bind(extra_body={"max_tokens": 1}).invoke(
@@ -256,15 +248,7 @@ def _worked_examples(task: str, request: BaseModel) -> list[HumanMessage | AIMes
     for example in examples(task):
         update = dict(example["request"])
         if "platform" in update and "platform_label" in type(request).model_fields:
-            r = rule(update["platform"])
-            update |= {
-                "platform": r.name,
-                "platform_label": r.label,
-                "limit": r.limit,
-                "hashtags_norm": r.hashtags_norm,
-                "hashtags_max": r.hashtags_max,
-                "style": r.style,
-            }
+            update |= platform_fields(rule(update["platform"]))
         shown = request.model_copy(
             update={k: v for k, v in update.items() if k in type(request).model_fields}
         )
