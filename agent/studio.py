@@ -202,7 +202,7 @@ class Studio:
                 yield cls(services, build_graph(checkpointer))
             finally:
                 if services.timer is not None:
-                    services.timer.shutdown()
+                    await services.timer.aclose()
                     services.timer = None
                 await services.dispatcher.aclose()
                 if services.perception is not None:

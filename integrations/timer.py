@@ -9,6 +9,7 @@ another process) and re-arms date jobs for the next horizon.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -40,6 +41,7 @@ class SchedulerTimer:
         self._upcoming = upcoming
         self.sweep_interval_s = sweep_interval_s
         self.horizon = horizon
+        self._running: set[asyncio.Task[Any]] = set()  # job runs in progress, awaited by aclose
         self.scheduler = AsyncIOScheduler(
             timezone=UTC,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -62,8 +64,22 @@ class SchedulerTimer:
         self.scheduler.start()
 
     def shutdown(self) -> None:
+        """Stop at once: a job still running is cancelled (use :meth:`aclose` from the event loop)."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+
+    async def aclose(self, timeout_s: float = 10.0) -> None:
+        """Stop starting jobs, let the ones running finish (a publish is not cut between its claim and its
+        record; what is still running after ``timeout_s`` is cancelled, and the sweeper of the next start
+        reconciles it), then shut down."""
+        if not self.scheduler.running:
+            return
+        self.scheduler.pause()
+        running = [task for task in self._running if not task.done()]
+        if running:
+            await asyncio.wait(running, timeout=timeout_s)
+        self.shutdown()
+        await asyncio.sleep(0)  # AsyncIOScheduler shuts down on the loop's next turn
 
     def notify(self, post_id: int, run_at: datetime) -> None:
         """A post was scheduled or rescheduled: (re)arm its date job."""
@@ -84,13 +100,21 @@ class SchedulerTimer:
     def job_ids(self) -> list[str]:
         return [job.id for job in self.scheduler.get_jobs()]
 
+    def _track(self) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+
     async def _fire(self, post_id: int) -> None:
+        self._track()
         try:
             await self._dispatch([post_id])
         except Exception:
             log.exception("Publishing post #%s failed in the timer; the sweeper will retry", post_id)
 
     async def _sweep_and_arm(self) -> None:
+        self._track()
         try:
             await self._sweep()
             for post_id, run_at in self._upcoming(datetime.now(UTC) + self.horizon):
