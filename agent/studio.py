@@ -91,8 +91,12 @@ def build_services(
     writer: Writer | None = None,
     chat_model: Any = None,
     vision: VisionBackend | None = None,
+    reuse_local_model: bool = False,
 ) -> Services:
-    """Everything a tool or node may need, built once at the edge. Tests pass fakes for writer/model/vision."""
+    """Everything a tool or node may need, built once at the edge. Tests pass fakes for writer/model/vision.
+
+    ``reuse_local_model``: a one-shot command uses the local model server a running studio published for
+    the same data dir, rather than starting its own."""
     settings.ensure_data_dir()
     engine = make_engine(settings.sqlalchemy_url)
     model = chat_model if chat_model is not None else make_chat_model(settings)
@@ -100,7 +104,7 @@ def build_services(
     if writer is None and model is None:  # no LLM endpoint: the local model (planner stays rules)
         from integrations.llm_server.local import start_local_model
 
-        local = start_local_model(settings)
+        local = start_local_model(settings, reuse=reuse_local_model)
     if writer is None:
         if model is not None:
             writer = LLMWriter(model, settings.llm_model or "model")
@@ -113,7 +117,7 @@ def build_services(
     services = Services(settings=settings, engine=engine, writer=writer, planner=planner, chat_model=model)
     if local is not None:
         services.extras["local_model"] = local  # stopped by Studio.open / close_local_model
-        if isinstance(writer, LLMWriter):  # the caption prompt's static part, evaluated while nobody waits
+        if local.owned and isinstance(writer, LLMWriter):  # the caption prompt's static part, evaluated now
             warm_up = threading.Thread(target=writer.warm, name="local-model-warm-up", daemon=True)
             warm_up.start()
             services.extras["local_model_warm_up"] = warm_up  # joined by the bench before it times turns
@@ -184,12 +188,14 @@ class Studio:
         services: Services | None = None,
         checkpointer: Any = None,
         timer: bool | None = None,
+        reuse_local_model: bool = False,
     ) -> AsyncIterator[Studio]:
-        """``timer``: run the embedded scheduler (default: when STUDIO_SCHEDULER=embedded)."""
+        """``timer``: run the embedded scheduler (default: when STUDIO_SCHEDULER=embedded);
+        ``reuse_local_model``: see :func:`build_services` (one-shot commands)."""
         from agent.graph import build_graph
         from agent.memory import open_checkpointer
 
-        services = services or build_services(settings)
+        services = services or build_services(settings, reuse_local_model=reuse_local_model)
         ensure_schema(services.engine)
         if services.dispatcher is None:
             _wire_publishing(services)

@@ -267,7 +267,8 @@ async def _ask(
         raise StudioError(
             'Tell me what you want, e.g. studio ask "write an Instagram caption about our oat latte".'
         )
-    async with Studio.open(settings, timer=False) as studio:  # a one-shot command publishes nothing
+    # a one-shot command publishes nothing, and writes with a running studio's local model when there is one
+    async with Studio.open(settings, timer=False, reuse_local_model=True) as studio:
         with session_scope(studio.services.engine) as session:
             owner = repo.get_or_create_identity_user(
                 session, channel="cli", external_id=repo.normalize_email(email), email=email

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from integrations.llm_server.models import (
     DEFAULT_MODEL,
@@ -15,7 +19,7 @@ from integrations.llm_server.models import (
     ensure_model,
     packaged,
 )
-from integrations.llm_server.supervisor import LlamaServer, ServerConfig
+from integrations.llm_server.supervisor import HOST, LlamaServer, ServerConfig
 
 if TYPE_CHECKING:
     from langchain_openai import ChatOpenAI
@@ -28,6 +32,11 @@ log = logging.getLogger(__name__)
 # A small model's answer is capped: a LinkedIn caption of 3,000 characters is ~700 tokens.
 MAX_TOKENS = 900
 TEMPERATURE = 0.4  # small models keep to the brief (and the JSON) better when cooler
+
+
+# Where a studio process that started the model server says how to reach it (0600: it holds the API key),
+# so a one-shot `studio ask` on the same data dir uses it instead of starting (and warming) its own.
+ENDPOINT_FILE = Path("run") / "local-model.json"
 
 
 @dataclass(frozen=True)
@@ -50,12 +59,56 @@ def resolve_model_file(choice: str, models_dir: Path) -> ModelFile:
     return ModelFile(path, path.stem.lower(), path.name)
 
 
-class LocalModel:
-    """A started local model server and the clients that use it. ``close()`` stops the server."""
+@dataclass(frozen=True)
+class AttachedServer:
+    """The model server another studio process started and supervises: used, never stopped from here."""
 
-    def __init__(self, model: ModelFile, server: LlamaServer) -> None:
+    base_url: str
+    api_key: str
+
+    def stop(self) -> None:
+        return None
+
+
+class LocalModel:
+    """A local model server and the clients that use it. ``close()`` stops the server when this process
+    started it (``owned``), and withdraws its endpoint file if it published one."""
+
+    def __init__(self, model: ModelFile, server: LlamaServer | AttachedServer) -> None:
         self.model = model
         self.server = server
+        self._published: Path | None = None
+
+    @property
+    def owned(self) -> bool:
+        return isinstance(self.server, LlamaServer)
+
+    def publish(self, data_dir: Path) -> None:
+        """Write the endpoint file (owner only, mode 0600) so other studio commands on ``data_dir`` use
+        this server. Best effort: a failure is logged."""
+        path = data_dir / ENDPOINT_FILE
+        info = {
+            "owner_pid": os.getpid(),
+            "base_url": self.server.base_url,
+            "api_key": self.server.api_key,
+            "alias": self.model.alias,
+            "model_path": str(self.model.path),
+        }
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(info, fh)
+            os.replace(tmp, path)
+        except OSError as exc:
+            log.warning(
+                "Could not publish the local model endpoint (%s); other commands start their own", exc
+            )
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            return
+        self._published = path
 
     @classmethod
     def start(
@@ -116,6 +169,15 @@ class LocalModel:
         return LLMWriter(self.chat_model(timeout_s=timeout_s), self.model.alias, structured="json_object")
 
     def close(self) -> None:
+        if self._published is not None:
+            with contextlib.suppress(OSError, ValueError):
+                # another studio may have published its own server since: only ours is withdrawn
+                if (
+                    json.loads(self._published.read_text(encoding="utf-8")).get("api_key")
+                    == self.server.api_key
+                ):
+                    self._published.unlink()
+            self._published = None
         self.server.stop()
 
     def __enter__(self) -> LocalModel:
@@ -125,14 +187,60 @@ class LocalModel:
         self.close()
 
 
-def start_local_model(settings: Settings) -> LocalModel | None:
+def expected_alias(choice: str) -> str:
+    """The alias the server of ``choice`` (``auto``, a packaged key or a ``.gguf`` path) answers to."""
+    key = DEFAULT_MODEL if choice == "auto" else choice
+    return packaged(key).name if key in PACKAGED_MODELS else Path(choice).stem.lower()
+
+
+def attach_running(data_dir: Path, alias: str, *, timeout_s: float = 5.0) -> LocalModel | None:
+    """The model server another studio process published for ``data_dir`` — when its endpoint file is
+    this user's, points at this machine's loopback, names ``alias``, its owner is alive and the server
+    answers with the key. Otherwise None (and the caller starts its own)."""
+    import httpx
+
+    path = data_dir / ENDPOINT_FILE
+    try:
+        if path.stat().st_uid != os.getuid():
+            return None
+        info: Any = json.loads(path.read_text(encoding="utf-8"))
+        base_url, api_key = str(info["base_url"]), str(info["api_key"])
+        owner = int(info["owner_pid"])
+        if info.get("alias") != alias or urlsplit(base_url).hostname != HOST:
+            return None
+        os.kill(owner, 0)  # the owner is alive (ProcessLookupError otherwise)
+        reply = httpx.get(
+            f"{base_url}/models", headers={"Authorization": f"Bearer {api_key}"}, timeout=timeout_s
+        )
+        served = {m.get("id") for m in reply.json().get("data", [])} if reply.status_code == 200 else set()
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, httpx.HTTPError):
+        return None
+    if alias not in served:
+        return None
+    log.info("Using the local model server of studio process %s at %s", owner, base_url)
+    return LocalModel(
+        ModelFile(Path(str(info.get("model_path", ""))), alias, alias), AttachedServer(base_url, api_key)
+    )
+
+
+def start_local_model(settings: Settings, *, reuse: bool = False) -> LocalModel | None:
     """The local model the settings ask for, started — or None (logged why) when it is off or cannot run.
 
-    Called when no LLM endpoint is configured; the studio then writes with the template writer."""
+    Called when no LLM endpoint is configured; the studio then writes with the template writer. With
+    ``reuse`` (a one-shot command) a server another studio process runs on the same data dir is used when
+    there is one, and a server started here is not published; otherwise the server started here is."""
     if settings.local_model == "off":
         return None
+    if reuse:
+        try:
+            alias = expected_alias(settings.local_model)
+        except LocalModelError:
+            alias = ""
+        attached = attach_running(settings.data_dir, alias) if alias else None
+        if attached is not None:
+            return attached
     try:
-        return LocalModel.start(
+        local = LocalModel.start(
             settings.local_model,
             data_dir=settings.data_dir,
             threads=settings.local_model_threads,
@@ -141,6 +249,10 @@ def start_local_model(settings: Settings) -> LocalModel | None:
         )
     except LocalModelError as exc:
         log.warning("Local model unavailable, writing with the template writer: %s", exc)
+        return None
     except OSError as exc:  # e.g. no room in the data dir for the assembled model
         log.warning("Local model unavailable (%s), writing with the template writer", exc)
-    return None
+        return None
+    if not reuse:
+        local.publish(settings.data_dir)
+    return local

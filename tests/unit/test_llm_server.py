@@ -361,6 +361,73 @@ def test_local_model_wraps_server_and_writer(tmp_path: Path, monkeypatch: pytest
     assert server.state is ServerState.STOPPED
 
 
+def test_a_running_studios_model_server_is_shared_with_one_shot_commands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import stat
+
+    from agent.settings import load_settings
+    from integrations.llm_server.local import ENDPOINT_FILE, ModelFile, attach_running, start_local_model
+
+    server = make_server(tmp_path, "ok", monkeypatch, alias="fake")
+    server.start()
+    owner = LocalModel(ModelFile(tmp_path / "fake.gguf", "fake", "Fake"), server)
+    data_dir = tmp_path / "data"
+    owner.publish(data_dir)
+    path = data_dir / ENDPOINT_FILE
+    try:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600  # it holds the server's key
+        settings = load_settings(data_dir=data_dir, local_model=str(tmp_path / "fake.gguf"), _env_file=None)
+        guest = start_local_model(settings, reuse=True)  # what `studio ask` does
+        assert guest is not None and not guest.owned and guest.base_url == server.base_url
+        assert guest.writer(timeout_s=5).name == "llm:fake"
+        guest.close()
+        assert server.state is ServerState.READY and path.exists()  # a guest never stops the owner's server
+        assert attach_running(data_dir, "another-model") is None
+    finally:
+        owner.close()
+    assert not path.exists() and server.state is ServerState.STOPPED
+    assert attach_running(data_dir, "fake") is None
+
+
+@pytest.mark.parametrize("flaw", ["wrong key", "owner gone", "not loopback", "not json", "server gone"])
+def test_a_stale_or_foreign_endpoint_file_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flaw: str
+) -> None:
+    import json
+    import subprocess
+
+    from integrations.llm_server.local import ENDPOINT_FILE, attach_running
+
+    server = make_server(tmp_path, "ok", monkeypatch, alias="fake")
+    server.start()
+    try:
+        info = {
+            "owner_pid": os.getpid(),
+            "base_url": server.base_url,
+            "api_key": server.api_key,
+            "alias": "fake",
+            "model_path": str(tmp_path / "fake.gguf"),
+        }
+        if flaw == "wrong key":
+            info["api_key"] = "guessed"
+        elif flaw == "owner gone":
+            finished = subprocess.run(
+                [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True
+            )
+            info["owner_pid"] = int(finished.stdout)
+        elif flaw == "not loopback":
+            info["base_url"] = server.base_url.replace("127.0.0.1", "10.0.0.1")
+        elif flaw == "server gone":
+            server.stop()
+        path = tmp_path / "data" / ENDPOINT_FILE
+        path.parent.mkdir(parents=True)
+        path.write_text("{not json" if flaw == "not json" else json.dumps(info))
+        assert attach_running(tmp_path / "data", "fake", timeout_s=2) is None
+    finally:
+        server.stop()
+
+
 # -- the writer's JSON mode for llama-cpp-python's server -------------------------------------------------
 
 
