@@ -51,12 +51,24 @@ def resolve_model_file(choice: str, models_dir: Path) -> ModelFile:
 
     A packaged model is assembled into ``models_dir`` once and its sha256 checked before it is used;
     raises :class:`LocalModelError` (or :class:`ModelIntegrityError`) with what to do."""
-    key = DEFAULT_MODEL if choice == "auto" else choice
-    if key in PACKAGED_MODELS:
+    key = _packaged_key(choice)
+    if key is not None:
         model = packaged(key)
         return ModelFile(ensure_model(model, models_dir), model.name, model.label)
     path = check_gguf(Path(choice))
-    return ModelFile(path, path.stem.lower(), path.name)
+    return ModelFile(path, expected_alias(choice), path.name)
+
+
+def _packaged_key(choice: str) -> str | None:
+    """The packaged model ``choice`` names (``auto``: the default), or None for a path to a ``.gguf``."""
+    key = DEFAULT_MODEL if choice == "auto" else choice
+    return key if key in PACKAGED_MODELS else None
+
+
+def expected_alias(choice: str) -> str:
+    """The alias the server of ``choice`` (``auto``, a packaged key or a ``.gguf`` path) answers to."""
+    key = _packaged_key(choice)
+    return packaged(key).name if key is not None else Path(choice).expanduser().stem.lower()
 
 
 @dataclass(frozen=True)
@@ -187,12 +199,6 @@ class LocalModel:
         self.close()
 
 
-def expected_alias(choice: str) -> str:
-    """The alias the server of ``choice`` (``auto``, a packaged key or a ``.gguf`` path) answers to."""
-    key = DEFAULT_MODEL if choice == "auto" else choice
-    return packaged(key).name if key in PACKAGED_MODELS else Path(choice).stem.lower()
-
-
 def attach_running(data_dir: Path, alias: str, *, timeout_s: float = 5.0) -> LocalModel | None:
     """The model server another studio process published for ``data_dir`` — when its endpoint file is
     this user's, points at this machine's loopback, names ``alias``, its owner is alive and the server
@@ -232,11 +238,7 @@ def start_local_model(settings: Settings, *, reuse: bool = False) -> LocalModel 
     if settings.local_model == "off":
         return None
     if reuse:
-        try:
-            alias = expected_alias(settings.local_model)
-        except LocalModelError:
-            alias = ""
-        attached = attach_running(settings.data_dir, alias) if alias else None
+        attached = attach_running(settings.data_dir, expected_alias(settings.local_model))
         if attached is not None:
             return attached
     try:
