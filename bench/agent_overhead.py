@@ -20,13 +20,14 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from langchain_core.messages import AIMessage
 from langgraph.prebuilt import ToolRuntime
 
-from agent import repo
-from agent.context import Context
-from agent.db import session_scope
-from agent.fakes import ScriptedChatModel
-from agent.settings import load_settings
-from agent.studio import Studio, build_services
-from integrations.writers.template import TemplateWriter
+from agent.content.writers.template import TemplateWriter
+from agent.core import repo
+from agent.core.db import session_scope
+from agent.core.settings import load_settings
+from agent.runtime.services import build_services
+from agent.runtime.studio import Studio
+from agent.services.context import Context
+from tests.fakes.chat_model import ScriptedChatModel
 from tools import suggest_hashtags, write_caption
 
 BRIEF = "write an Instagram caption about our new oat latte"

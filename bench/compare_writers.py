@@ -41,11 +41,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import httpx
 
+from agent.content.writers.base import CaptionOut, CaptionRequest, WriterResult
+from agent.content.writers.quality import HASHTAG_IN_TEXT, PROMPT_MARKERS
+from agent.content.writers.template import TemplateWriter
+from agent.services.llm import local_writer
 from integrations.llm_server.local import LocalModel
 from integrations.llm_server.models import PACKAGED_MODELS, LocalModelError, locate_parts
-from integrations.writers.base import CaptionOut, CaptionRequest, WriterResult
-from integrations.writers.quality import HASHTAG_IN_TEXT, PROMPT_MARKERS
-from integrations.writers.template import TemplateWriter
 from prompts import render
 from prompts.counting import count
 from prompts.platforms import rule
@@ -180,7 +181,7 @@ def run_model(key: str, briefs: list[Brief], data_dir: Path, threads: int, ttft_
     row.file_mb = local.model.path.stat().st_size / 1e6
     headers = {"Authorization": f"Bearer {local.server.api_key}"}
     with local, httpx.Client(headers=headers, timeout=120) as client:
-        writer = local.writer(timeout_s=180)
+        writer = local_writer(local, timeout_s=180)
         writer.caption(Brief("x", "warm up the model", "a warm-up", ("warm",)).request())  # not counted
         for i, b in enumerate(briefs, 1):
             t0 = time.perf_counter()

@@ -31,11 +31,11 @@ import psycopg
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
-from agent import repo
-from agent.db import make_engine, session_scope
-from agent.migrate import upgrade
-from agent.models import ScheduledPost
-from agent.settings import normalize_db_url
+from agent.core import repo
+from agent.core.db import make_engine, session_scope
+from agent.core.migrate import upgrade
+from agent.core.models import ScheduledPost
+from agent.core.settings import normalize_db_url
 
 ROOT = Path(__file__).parents[1]
 ADMIN = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")

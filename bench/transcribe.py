@@ -20,11 +20,11 @@ from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from agent import repo
-from agent.db import make_engine, session_scope
-from agent.migrate import upgrade
-from agent.perception import Perception
-from agent.settings import Settings, load_settings
+from agent.core import repo
+from agent.core.db import make_engine, session_scope
+from agent.core.migrate import upgrade
+from agent.core.settings import Settings, load_settings
+from agent.services.perception import Perception
 from integrations.media.whisper import WhisperTranscriber
 
 SECONDS = 60

@@ -31,15 +31,18 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from langgraph.prebuilt import ToolRuntime
 
-from agent import repo
-from agent.context import Context
-from agent.db import session_scope
-from agent.optimize import improve_post, learn, score_post
-from agent.optimize.simulate import simulate_account
-from agent.settings import load_settings
-from agent.studio import build_services
-from integrations.writers.base import CaptionRequest
-from integrations.writers.template import TemplateWriter
+from agent.content.optimize.improve import improve_post
+from agent.content.optimize.learning import learn
+from agent.content.optimize.scorer import score_post
+from agent.content.optimize.simulate import simulate_account
+from agent.content.writers.base import CaptionRequest
+from agent.content.writers.template import TemplateWriter
+from agent.core import repo
+from agent.core.db import session_scope
+from agent.core.settings import load_settings
+from agent.runtime.services import build_services
+from agent.services.context import Context
+from agent.services.llm import local_writer
 from prompts.platforms import platform_names, rule
 from tools.writing import write_caption
 
@@ -105,7 +108,7 @@ def bench_caption_tool(n: int) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(data_dir=Path(tmp), _env_file=None)
         services = build_services(settings, writer=TemplateWriter())
-        from agent.migrate import ensure_schema
+        from agent.core.migrate import ensure_schema
 
         ensure_schema(services.engine)
         with session_scope(services.engine) as session:
@@ -148,7 +151,7 @@ def bench_local_writer(local: Any, n: int) -> tuple[float, float, float, int]:
     import httpx
     from compare_writers import first_token_s
 
-    writer = local.writer(timeout_s=180)
+    writer = local_writer(local, timeout_s=180)
     platforms = ["instagram", "x", "linkedin", "threads", "bluesky", "mastodon"]
     writer.caption(caption_request("a warm-up", "x"))  # not counted
     totals, fallbacks = [], 0
@@ -186,7 +189,7 @@ async def bench_photo_to_caption(model_path: Path, vision_cache: Path) -> list[t
     """One studio turn per photo: ingest, describe (offline vision), caption + hashtags (local model)."""
     from langgraph.checkpoint.memory import InMemorySaver
 
-    from agent.studio import Studio
+    from agent.runtime.studio import Studio
     from integrations.vision.offline import OfflineVision
 
     rows = []
@@ -202,7 +205,7 @@ async def bench_photo_to_caption(model_path: Path, vision_cache: Path) -> list[t
         services = build_services(settings, vision=vision)
         rows.append(("studio start with the local model", time.perf_counter() - t0, services.writer.name))
         t0 = time.perf_counter()
-        warm_up = services.extras.get("local_model_warm_up")
+        warm_up = services.local_model_warm_up
         if warm_up is not None:  # the caption prompt's static part, evaluated in the background at start
             warm_up.join()
         rows.append(("model warm-up (background, at start)", time.perf_counter() - t0, ""))

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
+import redis
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -82,7 +83,6 @@ class RedisLock:
     name = "redis"
 
     def __init__(self, url: str, *, fallback: DutyLock, prefix: str = "studio:duty:") -> None:
-        import redis
 
         self._redis = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=1.0)
         self._errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)

@@ -14,6 +14,8 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from typing import Any, Protocol
 
+import redis.asyncio as aioredis
+
 log = logging.getLogger(__name__)
 
 WINDOW_S = 60.0
@@ -101,8 +103,6 @@ def make_rate_limiter(
     limit: int, redis_url: str | None, *, window_s: float = WINDOW_S, prefix: str = "studio:rl:"
 ) -> RateLimiter:
     if redis_url:
-        import redis.asyncio as aioredis
-
         return RedisRateLimiter(
             aioredis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2),
             limit,

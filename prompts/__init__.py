@@ -7,6 +7,7 @@ goes out with a hole in it.
 from __future__ import annotations
 
 import re
+import tomllib
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,6 @@ def render(name: str, **variables: Any) -> str:
 
 @cache
 def _all_examples() -> dict[str, tuple[dict[str, Any], ...]]:
-    import tomllib
 
     data = tomllib.loads(EXAMPLES_FILE.read_text(encoding="utf-8"))
     out = {}

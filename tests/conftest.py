@@ -50,15 +50,15 @@ def data_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def settings(data_dir: Path) -> Any:
-    from agent.settings import load_settings
+    from agent.core.settings import load_settings
 
     return load_settings(data_dir=data_dir, _env_file=None)
 
 
 @pytest.fixture
 def engine(settings: Any) -> Iterator[Any]:
-    from agent.db import make_engine
-    from agent.migrate import upgrade
+    from agent.core.db import make_engine
+    from agent.core.migrate import upgrade
 
     eng = make_engine(settings.sqlalchemy_url)
     upgrade(eng)
@@ -82,8 +82,8 @@ def pg_url() -> Iterator[str]:
 
 @pytest.fixture
 def user_id(engine: Any) -> str:
-    from agent import repo
-    from agent.db import session_scope
+    from agent.core import repo
+    from agent.core.db import session_scope
 
     with session_scope(engine) as session:
         return repo.create_user(

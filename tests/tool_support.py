@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent import repo
-from agent.db import session_scope
-from agent.studio import Studio
+from agent.core import repo
+from agent.core.db import session_scope
+from agent.runtime.studio import Studio
 from tools.common import call_tool
 
 

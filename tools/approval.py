@@ -7,9 +7,9 @@ from typing import Any
 from langchain_core.tools import tool
 from langgraph.prebuilt import ToolRuntime
 
-from agent import repo
-from agent.errors import StudioError
-from agent.models import DraftStatus
+from agent.core import repo
+from agent.core.errors import StudioError
+from agent.core.models import DraftStatus
 from tools.common import user_session
 from tools.writing import draft_view
 

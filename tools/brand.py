@@ -16,16 +16,17 @@ from langchain_core.tools import tool
 from langgraph.prebuilt import ToolRuntime
 from sqlmodel import Session
 
-from agent import repo
-from agent.errors import StudioError
-from agent.models import Memory
-from agent.optimize.scorer import score_post
-from agent.optimize.voice_rules import LearnedRule, derive_rules, family_of, removed_words
-from integrations.writers.template import clean_tag
+from agent.content.fitting import compose
+from agent.content.optimize.scorer import score_post
+from agent.content.voice_rules import LearnedRule, derive_rules, family_of, removed_words
+from agent.content.writers.words import clean_tag
+from agent.core import repo
+from agent.core.errors import StudioError
+from agent.core.models import Memory
 from prompts.counting import count
 from tools.common import user_session
 from tools.voice import voice_for
-from tools.writing import compose, draft_view, platform_rule
+from tools.writing import draft_view, platform_rule
 
 MAX_EDIT_CHARS = 70_000
 MAX_VERSIONS = 10

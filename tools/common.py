@@ -9,8 +9,8 @@ from typing import Any
 from langgraph.prebuilt import ToolRuntime
 from sqlmodel import Session
 
-from agent.context import Context
-from agent.db import session_scope
+from agent.core.db import session_scope
+from agent.services.context import Context
 
 
 @contextmanager

@@ -7,8 +7,8 @@ from typing import Any
 from langchain_core.tools import tool
 from langgraph.prebuilt import ToolRuntime
 
-from agent import repo
-from agent.errors import StudioError
+from agent.core import repo
+from agent.core.errors import StudioError
 from tools.common import user_session
 
 

@@ -7,9 +7,9 @@ from typing import Any
 from langchain_core.tools import tool
 from langgraph.prebuilt import ToolRuntime
 
-from agent import repo
-from agent.errors import StudioError
-from integrations.writers.template import keywords
+from agent.content.writers.words import keywords
+from agent.core import repo
+from agent.core.errors import StudioError
 from tools.common import user_session
 
 

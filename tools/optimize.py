@@ -16,16 +16,18 @@ from langchain_core.tools import tool
 from langgraph.prebuilt import ToolRuntime
 from sqlmodel import Session, col, select
 
-from agent import optimize as opt
-from agent import repo
-from agent.errors import StudioError
-from agent.models import Draft, ScheduledPost
-from agent.optimize.learning import MIN_POSTS, AccountModel, LearningReport, rerank
-from agent.optimize.records import PostRecord, record_from_metric
-from agent.optimize.scorer import ScoreResult, breakdown_lines, compose
-from agent.optimize.timing import BestTime
+from agent.content.briefs import extract_subject
+from agent.content.fitting import compose
+from agent.content.optimize import diagnose, improve, learning, metrics_csv, scorer, timing
+from agent.content.optimize.learning import MIN_POSTS, AccountModel, LearningReport, rerank
+from agent.content.optimize.records import PostRecord
+from agent.content.optimize.scorer import ScoreResult, breakdown_lines
+from agent.content.optimize.timing import BestTime
+from agent.core import repo
+from agent.core.errors import StudioError
+from agent.core.models import Draft, Metric, ScheduledPost
+from agent.services.records import competitor_names, load_records, record_from_metric
 from prompts.platforms import rule
-from tools.briefs import extract_subject
 from tools.common import user_session
 from tools.voice import voice_for
 from tools.writing import draft_view, platform_rule
@@ -52,16 +54,16 @@ class Account:
 def _account(session: Session, user_id: str, platform: str, *, with_model: bool = True) -> Account:
     profile = repo.get_brand_profile(session, user_id=user_id)
     tz = profile.timezone or "UTC"
-    records = opt.load_records(session, user_id=user_id, platform=platform)
+    records = load_records(session, user_id=user_id, platform=platform)
     if with_model:
-        report, model = opt.learn(records, platform, tz)
+        report, model = learning.learn(records, platform, tz)
     else:
         report, model = LearningReport(platform, len(records), "", False, "not needed here"), None
     return Account(
         timezone=tz,
         emoji_allowed=voice_for(session, user_id=user_id, platform=platform).emoji_allowed,
         records=records,
-        timing=opt.best_time(platform, tz, records),
+        timing=timing.best_time(platform, tz, records),
         report=report,
         model=model,
     )
@@ -160,7 +162,7 @@ def score_post(
         media = bool(draft.media) if draft else has_media
         account = _account(session, ctx.user_id, r.name)
         when = _scheduled_local(session, ctx.user_id, draft, account.timezone) if draft else None
-    result = opt.score_post(
+    result = scorer.score_post(
         body, tags, r, media, when, emoji_allowed=account.emoji_allowed, time_table=account.timing.table
     )
     extra = [account.report.summary()]
@@ -194,7 +196,7 @@ def improve_post(draft_id: int, runtime: ToolRuntime[Any]) -> tuple[str, dict[st
             return _error(str(exc))
         account = _account(session, ctx.user_id, draft.platform, with_model=False)
         when = _scheduled_local(session, ctx.user_id, draft, account.timezone)
-        result = opt.improve_post(
+        result = improve.improve_post(
             draft.text,
             list(draft.hashtags),
             platform_rule(ctx, draft.platform),
@@ -249,7 +251,7 @@ def ab_variants(draft_id: int, runtime: ToolRuntime[Any], n: int = 3) -> tuple[s
             return _error(str(exc))
         account = _account(session, ctx.user_id, draft.platform)
         when = _scheduled_local(session, ctx.user_id, draft, account.timezone)
-        variants = opt.ab_variants(
+        variants = improve.ab_variants(
             draft.text,
             list(draft.hashtags),
             platform_rule(ctx, draft.platform),
@@ -313,8 +315,8 @@ def best_time(
         return _error(str(exc))
     with user_session(runtime) as (session, ctx):
         profile = repo.get_brand_profile(session, user_id=ctx.user_id)
-        records = opt.load_records(session, user_id=ctx.user_id, platform=r.name)
-    bt = opt.best_time(r.name, profile.timezone or "UTC", records, top=max(1, min(top, 10)))
+        records = load_records(session, user_id=ctx.user_id, platform=r.name)
+    bt = timing.best_time(r.name, profile.timezone or "UTC", records, top=max(1, min(top, 10)))
     lines = [f"Best times to post on {r.label} ({bt.timezone}):"]
     for i, slot in enumerate(bt.slots, start=1):
         lines.append(f"{i}. {slot.label} — next: {slot.next_local.strftime('%a %d %b %H:%M %Z')}")
@@ -325,7 +327,6 @@ def best_time(
 
 
 def _record_for(session: Session, user_id: str, post_id: int | None, metric_id: int | None) -> PostRecord:
-    from agent.models import Metric
 
     if metric_id is not None:
         metric = repo.get_metric_row(session, user_id=user_id, metric_id=metric_id)
@@ -363,11 +364,11 @@ def diagnose_reach(
         except StudioError as exc:
             return _error(str(exc))
         profile = repo.get_brand_profile(session, user_id=ctx.user_id)
-        baseline = opt.load_records(session, user_id=ctx.user_id, platform=record.platform)
+        baseline = load_records(session, user_id=ctx.user_id, platform=record.platform)
     if record.competitor:
         return _error(f"That row is {record.competitor}'s post; use compare_competitor for competitors.")
     try:
-        result = opt.diagnose_reach(record, baseline, profile.timezone or "UTC")
+        result = diagnose.diagnose_reach(record, baseline, profile.timezone or "UTC")
     except ValueError as exc:
         return _error(str(exc))
     reply = result.summary()
@@ -400,10 +401,10 @@ def record_metrics(
     with user_session(runtime) as (session, ctx):
         profile = repo.get_brand_profile(session, user_id=ctx.user_id)
         try:
-            parsed = opt.parse_metrics_csv(
+            parsed = metrics_csv.parse_metrics_csv(
                 csv_text, default_platform=default, timezone=profile.timezone or "UTC", competitor=competitor
             )
-        except opt.CSVError as exc:
+        except metrics_csv.CSVError as exc:
             return _error(str(exc))
         if not parsed.rows:
             return _error("No row could be read:\n" + parsed.error_summary())
@@ -412,7 +413,7 @@ def record_metrics(
         except StudioError as exc:
             return _error(str(exc))
         platforms = sorted({row["platform"] for row in parsed.rows})
-        counts = {p: len(opt.load_records(session, user_id=ctx.user_id, platform=p)) for p in platforms}
+        counts = {p: len(load_records(session, user_id=ctx.user_id, platform=p)) for p in platforms}
     whose = f"{competitor}'s" if competitor else "your"
     lines = [
         f"Recorded {len(ids)} of {whose} posts ({updated} updated) — metrics #{min(ids)}–#{max(ids)}.",
@@ -455,7 +456,6 @@ def compare_competitor(
         plat = rule(platform).name if platform else None
     except ValueError as exc:
         return _error(str(exc))
-    from agent.optimize.records import competitor_names
 
     with user_session(runtime) as (session, ctx):
         profile = repo.get_brand_profile(session, user_id=ctx.user_id)
@@ -466,10 +466,10 @@ def compare_competitor(
                 f" I have: {', '.join(known)}." if known else " Record their posts with a metrics CSV first."
             )
             return _error(f"No recorded posts of {name}.{hint}")
-        theirs = opt.load_records(session, user_id=ctx.user_id, competitor=match)
-        own = opt.load_records(session, user_id=ctx.user_id)
+        theirs = load_records(session, user_id=ctx.user_id, competitor=match)
+        own = load_records(session, user_id=ctx.user_id)
     try:
-        result = opt.compare_competitor(own, theirs, match, profile.timezone or "UTC", plat)
+        result = diagnose.compare_competitor(own, theirs, match, profile.timezone or "UTC", plat)
     except ValueError as exc:
         return _error(str(exc))
     reply = "\n".join([f"You vs {match}:", *[f"- {i}" for i in result.insights]])

@@ -7,25 +7,16 @@ from typing import Any
 from langchain_core.tools import tool
 from langgraph.prebuilt import ToolRuntime
 
-from agent.assets import asset_view
-from agent.context import Context
-from agent.errors import StudioError
-from agent.perception import perception_for
+from agent.content.formatting import clip, clock
+from agent.core.errors import StudioError
+from agent.core.repo.assets import asset_view
+from agent.services.context import Context
 
 MAX_TOOL_TEXT = 6000  # characters of a transcript or page the model gets back in the tool message
 
 
 def _error(message: str) -> tuple[str, dict[str, Any]]:
     return message, {"type": "error", "message": message}
-
-
-def _clock(seconds: float) -> str:
-    total = round(seconds)
-    return f"{total // 60}:{total % 60:02d}"
-
-
-def _clip(text: str, limit: int = MAX_TOOL_TEXT) -> str:
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
 
 
 @tool(response_format="content_and_artifact")
@@ -40,7 +31,7 @@ def transcribe(
     language and timestamped segments. A file is transcribed once: asking again returns the cached result.
     """
     ctx: Context = runtime.context
-    perception = perception_for(ctx.services)
+    perception = ctx.services.perception
     writer = getattr(runtime, "stream_writer", None)
 
     def progress(done: float, total: float) -> None:
@@ -81,13 +72,13 @@ def transcribe(
         "cached": cached,
     }
     head = (
-        f"Transcript of {asset.kind} #{asset_id} ({_clock(result.duration)}, language {result.language}, "
+        f"Transcript of {asset.kind} #{asset_id} ({clock(result.duration)}, language {result.language}, "
         f"model {result.model}{', from cache' if cached else ''}):"
     )
     if not result.text:
         return f"{head} no speech was heard.", artifact
-    timed = "\n".join(f"[{_clock(s.start)}] {s.text}" for s in result.segments)
-    return f"{head}\n{_clip(timed)}", artifact
+    timed = "\n".join(f"[{clock(s.start)}] {s.text}" for s in result.segments)
+    return f"{head}\n{clip(timed, MAX_TOOL_TEXT)}", artifact
 
 
 @tool(response_format="content_and_artifact")
@@ -99,7 +90,7 @@ def read_url(url: str, runtime: ToolRuntime[Any]) -> tuple[str, dict[str, Any]]:
     http(s) addresses are read.
     """
     ctx: Context = runtime.context
-    ingestor = perception_for(ctx.services).ingestor
+    ingestor = ctx.services.perception.ingestor
     try:
         done = ingestor.ingest_url(user_id=ctx.user_id, url=url)
     except StudioError as exc:
@@ -120,8 +111,11 @@ def read_url(url: str, runtime: ToolRuntime[Any]) -> tuple[str, dict[str, Any]]:
         "site": meta.get("site", ""),
         "language": meta.get("language"),
         "words": meta.get("words", len(text.split())),
-        "text": _clip(text, 20_000),
+        "text": clip(text, 20_000),
         "reused": done.reused,
     }
     title = artifact["title"] or artifact["final_url"]
-    return f"Page “{title}” (asset #{asset.id}, {artifact['words']} words):\n{_clip(text)}", artifact
+    return (
+        f"Page “{title}” (asset #{asset.id}, {artifact['words']} words):\n{clip(text, MAX_TOOL_TEXT)}",
+        artifact,
+    )

@@ -13,18 +13,21 @@ from langchain_core.tools import StructuredTool, tool
 from langgraph.prebuilt import ToolRuntime
 from sqlmodel import Session
 
-from agent import assets as asset_repo
-from agent import repo
-from agent.context import Context
-from agent.errors import StudioError
-from agent.models import Draft
-from agent.optimize.scorer import score_post
-from integrations.writers.base import AltTextRequest, ToneRequest, TranslateRequest
+from agent.content.fitting import compose, room_for
+from agent.content.optimize.scorer import score_post
+from agent.content.writers.base import AltTextRequest, ToneRequest, TranslateRequest
+from agent.content.writers.output import fit_output
+from agent.core import repo
+from agent.core.errors import StudioError
+from agent.core.models import Draft
+from agent.core.repo import assets as asset_repo
+from agent.services.context import Context
 from prompts.languages import language_name, normalize_language
 from prompts.platforms import PlatformRule
 from tools.common import user_session
+from tools.vision import describe_image
 from tools.voice import voice_for
-from tools.writing import compose, draft_view, fit_output, platform_rule, room_for
+from tools.writing import draft_view, material_language, platform_rule
 
 MAX_TEXT_CHARS = 10_000
 MAX_TONE_CHARS = 100
@@ -145,7 +148,6 @@ def translate(
             draft, body, tags, r = _source(session, ctx, draft_id, text, platform)
         except (StudioError, ValueError) as exc:
             return _error(str(exc))
-        from tools.writing import material_language
 
         stored = (draft.meta or {}).get("language") if draft else None
         source_language = material_language(ctx, [body], min_words=4) or stored
@@ -242,7 +244,6 @@ def write_alt_text(
     understanding sees (subject, labels, text in the picture). Stored with the asset; at most `max_chars`
     characters (20–1000, 250 by default).
     """
-    from tools.vision import describe_image
 
     limit = max(20, min(int(max_chars), 1000))
     see = cast(StructuredTool, describe_image).func

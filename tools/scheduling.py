@@ -10,11 +10,12 @@ from typing import Any
 from langchain_core.tools import tool
 from langgraph.prebuilt import ToolRuntime
 
-from agent import repo
-from agent import scheduling as sched
-from agent.errors import StudioError
-from agent.models import ScheduledPost
-from agent.timeparse import When, parse_when, zone
+from agent.core import repo
+from agent.core import scheduling as sched
+from agent.core.errors import StudioError
+from agent.core.models import ScheduledPost
+from agent.core.timeparse import When, parse_when, zone
+from agent.services.accounts import connect
 from tools.common import user_session
 
 _NEXT_SLOT = re.compile(r"^(?:the\s+)?next\s+(?:free\s+|open\s+|available\s+)?slot$", re.I)
@@ -216,7 +217,6 @@ def connect_account(
     "mastodon": `url` is the instance (https://mastodon.social), `secret` an access token with write:statuses
     and write:media. "bluesky": `handle` (you.bsky.social), `secret` an app password, `url` the PDS
     (default https://bsky.social). Credentials are stored encrypted."""
-    from agent.accounts import connect
 
     try:
         with user_session(runtime) as (session, ctx):

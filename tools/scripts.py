@@ -7,16 +7,18 @@ from typing import Any
 from langchain_core.tools import tool
 from langgraph.prebuilt import ToolRuntime
 
-from agent import assets as asset_repo
-from agent import repo
-from agent.context import Context
-from agent.db import session_scope
-from agent.errors import StudioError
-from agent.perception import SPEECH_KINDS, perception_for
-from integrations.writers.base import ScriptRequest, SummaryRequest, TimedText
+from agent.content.fitting import compose
+from agent.content.writers.base import ScriptRequest, SummaryRequest, TimedText
+from agent.content.writers.output import fit_output
+from agent.core import repo
+from agent.core.db import session_scope
+from agent.core.errors import StudioError
+from agent.core.repo import assets as asset_repo
+from agent.services.context import Context
+from agent.services.perception import SPEECH_KINDS
 from prompts.counting import count, trim_to_limit
 from tools.voice import voice_for
-from tools.writing import compose, draft_view, fit_output, platform_rule
+from tools.writing import draft_view, platform_rule
 
 MAX_SOURCE_CHARS = 20_000  # of a transcript or text handed to a writer
 SUMMARY_SOURCES = {"url": "article", "text": "document", "audio": "transcript", "video": "transcript"}
@@ -54,7 +56,7 @@ def write_script(
     media: list[int] = []
     if asset_id is not None:
         try:
-            asset, result, _cached = perception_for(ctx.services).transcript(
+            asset, result, _cached = ctx.services.perception.transcript(
                 user_id=ctx.user_id, asset_id=asset_id
             )
         except StudioError as exc:
@@ -124,7 +126,7 @@ def summarize(
     used), or pass `text` directly.
     """
     ctx: Context = runtime.context
-    perception = perception_for(ctx.services)
+    perception = ctx.services.perception
     title = ""
     source = "text"
     language = "en"

@@ -7,15 +7,16 @@ from typing import Any
 from langchain_core.tools import tool
 from langgraph.prebuilt import ToolRuntime
 
-from agent import repo
-from agent.errors import StudioError
-from integrations.writers.base import ThreadRequest
+from agent.content.fitting import compose
+from agent.content.writers.base import ThreadRequest
+from agent.core import repo
+from agent.core.errors import StudioError
 from prompts.counting import count, trim_to_limit
 from prompts.threads import MAX_POSTS, THREAD_PLATFORMS, ThreadTooLong, numbered
 from prompts.threads import split_thread as split_posts
 from tools.common import user_session
 from tools.voice import voice_for
-from tools.writing import compose, draft_view, platform_rule
+from tools.writing import draft_view, platform_rule
 
 MAX_SOURCE_CHARS = 20_000
 

@@ -13,9 +13,9 @@ from langchain_core.tools import tool
 from langgraph.prebuilt import ToolRuntime
 from PIL import Image, UnidentifiedImageError
 
-from agent import assets as asset_repo
-from agent.db import session_scope
-from agent.errors import StudioError
+from agent.core.db import session_scope
+from agent.core.errors import StudioError
+from agent.core.repo import assets as asset_repo
 from integrations.vision.analysis import merge_results
 from integrations.vision.base import VisionResult, VisionUnavailable
 from integrations.vision.frames import VideoUnreadable, sample_keyframes

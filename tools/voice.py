@@ -6,8 +6,8 @@ import re
 
 from sqlmodel import Session
 
-from agent import repo
-from integrations.writers.base import VoiceGuide
+from agent.content.writers.base import VoiceGuide
+from agent.core import repo
 from prompts.platforms import platform_rules
 
 _NO_EMOJI = re.compile(r"\b(no|never|without|don'?t|do not|avoid|stop)\b[^.]*\bemoji", re.IGNORECASE)

@@ -7,17 +7,20 @@ from typing import Any
 from langchain_core.tools import tool
 from langgraph.prebuilt import ToolRuntime
 
-from agent import assets, repo
-from agent.context import Context
-from agent.errors import StudioError
-from agent.models import Draft
-from agent.optimize.scorer import score_post
-from integrations.writers.base import CaptionRequest, HashtagRequest, ImproveRequest, VoiceGuide, Writer
-from integrations.writers.voice import apply_voice
-from prompts.counting import count, trim_to_limit
+from agent.content.briefs import extract_subject
+from agent.content.fitting import compose, dedupe_tags, fit, hashtag_block
+from agent.content.optimize.scorer import score_post
+from agent.content.writers.base import CaptionRequest, HashtagRequest
+from agent.content.writers.output import fit_output
+from agent.content.writers.voice import apply_voice
+from agent.core import repo
+from agent.core.errors import StudioError
+from agent.core.models import Draft
+from agent.core.repo import assets
+from agent.services.context import Context
+from prompts.counting import count
 from prompts.languages import language_name, normalize_language, requested_language, strip_language_request
 from prompts.platforms import PlatformRule, rule, rule_with
-from tools.briefs import extract_subject
 from tools.common import user_session
 from tools.voice import voice_for
 
@@ -26,80 +29,9 @@ MATERIAL_MIN_WORDS = 12  # a brief this long is material (pasted text) whose lan
 MATERIAL_MIN_CONFIDENCE = 0.8
 
 
-def hashtag_block(hashtags: list[str]) -> str:
-    return " ".join(f"#{t}" for t in hashtags)
-
-
-def compose(text: str, hashtags: list[str]) -> str:
-    """The text as it will be posted: caption, a blank line, the hashtags."""
-    block = hashtag_block(hashtags)
-    return f"{text}\n\n{block}" if block else text
-
-
-def dedupe_tags(tags: list[str], limit: int) -> list[str]:
-    seen: set[str] = set()
-    out: list[str] = []
-    for tag in tags:
-        key = tag.lower()
-        if tag and key not in seen:
-            seen.add(key)
-            out.append(tag)
-    return out[:limit]
-
-
 def platform_rule(ctx: Context, platform: str) -> PlatformRule:
     """The platform's rule with this installation's limits (a Mastodon instance's own post limit)."""
     return rule_with(platform, {"mastodon": ctx.services.settings.mastodon_max_chars})
-
-
-def fit(
-    text: str, hashtags: list[str], platform: str, r: PlatformRule | None = None
-) -> tuple[str, list[str]]:
-    """Hashtags capped to the platform's maximum, then the caption trimmed so the whole post fits."""
-    r = r or rule(platform)
-    tags = dedupe_tags(hashtags, r.hashtags_max)
-    while tags and count(hashtag_block(tags), r.counting) > r.limit // 3:
-        tags = tags[:-1]
-    room = r.limit - (count("\n\n" + hashtag_block(tags), r.counting) if tags else 0)
-    return trim_to_limit(text.strip(), room, r.counting), tags
-
-
-def room_for(r: PlatformRule, hashtags: list[str]) -> int:
-    """What the caption may count once the hashtag block is added."""
-    return r.limit - (count("\n\n" + hashtag_block(hashtags), r.counting) if hashtags else 0)
-
-
-def fit_output(
-    writer: Writer, text: str, hashtags: list[str], r: PlatformRule, voice: VoiceGuide
-) -> tuple[str, list[str], list[str]]:
-    """Any writer's output made ready for the platform: the voice's mechanical rules applied, hashtags
-    deduplicated and capped; over the limit, the writer condenses it once, then it is trimmed at a word
-    boundary as a last resort. Returns the text, the hashtags and notes saying what was done."""
-    text, hashtags = apply_voice(text.strip(), list(hashtags), voice)
-    _, tags = fit(text, hashtags, r.name, r)
-    room = room_for(r, tags)
-    notes: list[str] = []
-    length = count(text, r.counting)
-    if length > room:
-        condensed = writer.improve(
-            ImproveRequest(
-                platform=r.name,
-                platform_label=r.label,
-                limit=room,
-                counting=r.counting,
-                text=text,
-                goal="condense",
-                voice=voice,
-            )
-        )
-        candidate = apply_voice(condensed.text, [], voice)[0]
-        if candidate.strip() and count(candidate, r.counting) < length:
-            text = candidate
-            notes.append(f"Condensed by {condensed.writer} from {length} to {count(text, r.counting)}.")
-    if count(text, r.counting) > room:
-        text = trim_to_limit(text, room, r.counting)
-        notes.append(f"Trimmed at a word boundary to fit {r.label}'s {r.limit}-character limit.")
-    return text, tags, notes
 
 
 def draft_view(draft: Draft) -> dict[str, Any]:
@@ -146,11 +78,10 @@ def _human_text(runtime: ToolRuntime[Any]) -> str:
 
 def material_language(ctx: Context, texts: list[str], min_words: int = MATERIAL_MIN_WORDS) -> str | None:
     """The language of pasted material (a long brief or message), when it can be told confidently."""
-    from agent.perception import perception_for
 
     for text in texts:
         if len(text.split()) >= min_words:
-            detected, confidence = perception_for(ctx.services).ingestor.detector.detect(text)
+            detected, confidence = ctx.services.perception.ingestor.detector.detect(text)
             if detected and confidence >= MATERIAL_MIN_CONFIDENCE:
                 return detected
     return None
@@ -279,7 +210,7 @@ def suggest_hashtags(
         )
         if draft is not None:
             merged = dedupe_tags(result.hashtags + list(draft.hashtags), wanted)
-            new_text, tags = fit(draft.text, apply_voice("", merged, voice)[1], r.name, r)
+            new_text, tags = fit(draft.text, apply_voice("", merged, voice)[1], r)
             new_score = score_post(
                 new_text, tags, r, bool(draft.media), emoji_allowed=voice.emoji_allowed
             ).total

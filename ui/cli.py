@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import secrets
 import sys
@@ -12,13 +13,25 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from cryptography.fernet import Fernet
 from rich.console import Console
 from rich.panel import Panel
+from sqlalchemy.engine import make_url
+from sqlmodel import select
 
-from agent import repo
-from agent.db import make_engine, session_scope
-from agent.errors import StudioError
-from agent.settings import Settings, load_settings
+from agent.core import repo
+from agent.core.db import make_engine, session_scope
+from agent.core.errors import StudioError
+from agent.core.migrate import current_revision, ensure_schema, upgrade
+from agent.core.models import User
+from agent.core.security import CredentialBox
+from agent.core.settings import Settings, load_settings
+from agent.runtime.studio import Studio
+from agent.runtime.worker import run_worker
+from agent.services.accounts import connect
+from agent.services.memory import open_checkpointer
+from ui.slack.app import check_config, serve_http, serve_socket
+from ui.web.server import serve
 
 app = typer.Typer(
     help="Content Studio: ready-to-post social media content from your raw material.", no_args_is_help=True
@@ -52,7 +65,6 @@ def _fail(exc: Exception) -> None:
 
 
 def _engine(settings: Settings) -> Any:
-    from agent.migrate import ensure_schema
 
     settings.ensure_data_dir()
     engine = make_engine(settings.sqlalchemy_url)
@@ -69,7 +81,6 @@ def run(
     port: Annotated[int | None, typer.Option(help="Port (default from STUDIO_PORT, 8000).")] = None,
 ) -> None:
     """Start the web studio (Chainlit) on the embedded defaults."""
-    from ui.web import serve
 
     settings = _settings()
     engine = _engine(settings)
@@ -155,9 +166,6 @@ def user_passwd(
 @user_app.command("list")
 def user_list() -> None:
     """List users."""
-    from sqlmodel import select
-
-    from agent.models import User
 
     with session_scope(_engine(_settings())) as session:
         for user in session.exec(select(User).order_by(User.email)):
@@ -170,8 +178,6 @@ def user_list() -> None:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or upgrade the schema to the latest migration (and the conversation checkpointer's tables)."""
-    from agent.memory import open_checkpointer
-    from agent.migrate import current_revision, upgrade
 
     settings = _settings()
     settings.ensure_data_dir()
@@ -192,7 +198,6 @@ def db_upgrade() -> None:
 @db_app.command("current")
 def db_current() -> None:
     """Show the schema revision of the database."""
-    from agent.migrate import current_revision
 
     settings = _settings()
     settings.ensure_data_dir()
@@ -200,7 +205,6 @@ def db_current() -> None:
 
 
 def _redacted(url: str) -> str:
-    from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
 
@@ -259,7 +263,6 @@ async def _ask(
     approve: bool | None,
     as_json: bool,
 ) -> dict[str, Any]:
-    from agent.studio import Studio
 
     text = request or ""
     attachments = _read_files(files)
@@ -319,7 +322,6 @@ app.add_typer(keys_app, name="keys")
 @keys_app.command("generate")
 def keys_generate() -> None:
     """Print a new Fernet key (put it first in STUDIO_SECRET_KEY, the old keys after it)."""
-    from cryptography.fernet import Fernet
 
     print(Fernet.generate_key().decode())
 
@@ -327,7 +329,6 @@ def keys_generate() -> None:
 @keys_app.command("rotate")
 def keys_rotate() -> None:
     """Re-encrypt every stored credential with the newest key of STUDIO_SECRET_KEY."""
-    from agent.security import CredentialBox
 
     settings = _settings()
     keys, _ = settings.resolved_secrets()
@@ -370,7 +371,6 @@ def account_add(
 ) -> None:
     """Connect a publishing account. The token is read from stdin or a hidden prompt, never from the command
     line (it would stay in your shell history) nor from chat (it would stay in the conversation)."""
-    from agent.accounts import connect
 
     settings = _settings()
     if secret_stdin:
@@ -381,7 +381,6 @@ def account_add(
         secret = typer.prompt(
             "Access token" if platform.lower() == "mastodon" else "App password", hide_input=True
         )
-    from agent.security import CredentialBox
 
     box = CredentialBox(settings.resolved_secrets()[0])
     try:
@@ -437,9 +436,6 @@ def worker(
     batch: Annotated[int | None, typer.Option(help="Posts claimed per round (default 50).")] = None,
 ) -> None:
     """Publish due posts as a separate process (run several on PostgreSQL; set STUDIO_SCHEDULER=off)."""
-    import logging
-
-    from agent.worker import run_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = _settings()
@@ -457,9 +453,6 @@ def slack(
     port: Annotated[int | None, typer.Option(help="Port (default from STUDIO_SLACK_PORT, 3000).")] = None,
 ) -> None:
     """Run the Slack bot: HTTP (events, commands and buttons at /slack/events) or Socket Mode."""
-    import logging
-
-    from integrations.slack.app import check_config, serve_http, serve_socket
 
     if http and socket:
         _fail(StudioError("Choose one of --http and --socket."))

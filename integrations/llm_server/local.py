@@ -8,24 +8,21 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
+
+import httpx
+from langchain_openai import ChatOpenAI
+from pydantic import SecretStr
 
 from integrations.llm_server.models import (
     DEFAULT_MODEL,
     PACKAGED_MODELS,
-    LocalModelError,
     check_gguf,
     ensure_model,
     packaged,
 )
 from integrations.llm_server.supervisor import HOST, LlamaServer, ServerConfig
-
-if TYPE_CHECKING:
-    from langchain_openai import ChatOpenAI
-
-    from agent.settings import Settings
-    from integrations.writers.llm import LLMWriter
 
 log = logging.getLogger(__name__)
 
@@ -160,9 +157,6 @@ class LocalModel:
         return self.server.base_url
 
     def chat_model(self, *, timeout_s: float = 60.0, max_tokens: int = MAX_TOKENS) -> ChatOpenAI:
-        from langchain_openai import ChatOpenAI
-        from pydantic import SecretStr
-
         return ChatOpenAI(
             model=self.model.alias,
             base_url=self.server.base_url,
@@ -173,12 +167,6 @@ class LocalModel:
             # llama-cpp-python reads max_tokens (ChatOpenAI would send max_completion_tokens)
             extra_body={"max_tokens": max_tokens},
         )
-
-    def writer(self, *, timeout_s: float = 60.0) -> LLMWriter:
-        """An :class:`LLMWriter` on this server, asking for JSON constrained by the schema (grammar)."""
-        from integrations.writers.llm import LLMWriter
-
-        return LLMWriter(self.chat_model(timeout_s=timeout_s), self.model.alias, structured="json_object")
 
     def close(self) -> None:
         if self._published is not None:
@@ -203,8 +191,6 @@ def attach_running(data_dir: Path, alias: str, *, timeout_s: float = 5.0) -> Loc
     """The model server another studio process published for ``data_dir`` — when its endpoint file is
     this user's, points at this machine's loopback, names ``alias``, its owner is alive and the server
     answers with the key. Otherwise None (and the caller starts its own)."""
-    import httpx
-
     path = data_dir / ENDPOINT_FILE
     try:
         if path.stat().st_uid != os.getuid():
@@ -227,34 +213,3 @@ def attach_running(data_dir: Path, alias: str, *, timeout_s: float = 5.0) -> Loc
     return LocalModel(
         ModelFile(Path(str(info.get("model_path", ""))), alias, alias), AttachedServer(base_url, api_key)
     )
-
-
-def start_local_model(settings: Settings, *, reuse: bool = False) -> LocalModel | None:
-    """The local model the settings ask for, started — or None (logged why) when it is off or cannot run.
-
-    Called when no LLM endpoint is configured; the studio then writes with the template writer. With
-    ``reuse`` (a one-shot command) a server another studio process runs on the same data dir is used when
-    there is one, and a server started here is not published; otherwise the server started here is."""
-    if settings.local_model == "off":
-        return None
-    if reuse:
-        attached = attach_running(settings.data_dir, expected_alias(settings.local_model))
-        if attached is not None:
-            return attached
-    try:
-        local = LocalModel.start(
-            settings.local_model,
-            data_dir=settings.data_dir,
-            threads=settings.local_model_threads,
-            ctx=settings.local_model_ctx,
-            port=settings.local_model_port,
-        )
-    except LocalModelError as exc:
-        log.warning("Local model unavailable, writing with the template writer: %s", exc)
-        return None
-    except OSError as exc:  # e.g. no room in the data dir for the assembled model
-        log.warning("Local model unavailable (%s), writing with the template writer", exc)
-        return None
-    if not reuse:
-        local.publish(settings.data_dir)
-    return local

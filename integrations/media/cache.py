@@ -11,6 +11,8 @@ import logging
 import threading
 from typing import Any
 
+import redis
+
 log = logging.getLogger(__name__)
 
 PREFIX = "studio:perception"
@@ -27,8 +29,6 @@ class RedisPerceptionCache:
     def _redis(self) -> Any:
         with self._lock:
             if self._client is None:
-                import redis
-
                 self._client = redis.Redis.from_url(self.url, socket_timeout=2, socket_connect_timeout=2)
             return self._client
 
@@ -37,7 +37,6 @@ class RedisPerceptionCache:
         return f"{PREFIX}:{sha256}:{name}"
 
     def get(self, sha256: str, name: str) -> dict[str, Any] | None:
-        import redis
 
         try:
             raw = self._redis().get(self.key(sha256, name))
@@ -53,7 +52,6 @@ class RedisPerceptionCache:
         return value if isinstance(value, dict) else None
 
     def put(self, sha256: str, name: str, value: dict[str, Any]) -> bool:
-        import redis
 
         try:
             self._redis().set(self.key(sha256, name), json.dumps(value), ex=self.ttl_s)

@@ -20,6 +20,10 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import av
+import filetype
+from PIL import ExifTags, Image, UnidentifiedImageError
+
 from integrations.media.errors import MediaRejected
 from integrations.media.formats import (
     CONTAINERS,
@@ -95,7 +99,6 @@ def _too_big(name: str, size: int, kind: str, limit: int) -> MediaRejected:
 
 def sniff(head: bytes, name: str) -> str:
     """Our format id for the file that starts with ``head``, from its content only."""
-    import filetype
 
     guess = filetype.guess(head)
     if guess is not None:
@@ -182,7 +185,6 @@ _SKIP_EXIF = frozenset(
 
 
 def _probe_image(path: Path, *, name: str, fmt: Format, limits: Limits) -> Probed:
-    from PIL import Image, UnidentifiedImageError
 
     corrupt = MediaRejected(
         f"{name} looks like {fmt.label} but can't be read: the file is corrupt or truncated."
@@ -263,7 +265,6 @@ def _jsonable(value: Any) -> Any:
 
 def _exif(image: Any) -> tuple[dict[str, Any], bool]:
     """Readable EXIF without any GPS data, and whether the image carried GPS."""
-    from PIL import ExifTags
 
     try:
         exif = image.getexif()
@@ -291,7 +292,6 @@ def _exif(image: Any) -> tuple[dict[str, Any], bool]:
 
 
 def _clean_exif(image: Any) -> Any:
-    from PIL import ExifTags
 
     exif = image.getexif()
     exif.get_ifd(ExifTags.IFD.GPSInfo).clear()
@@ -354,7 +354,6 @@ def _jpeg_replace_exif(data: bytes, exif_bytes: bytes) -> bytes:
 
 
 def _probe_av(path: Path, *, name: str, fmt: Format, limits: Limits) -> Probed:
-    import av
 
     corrupt = f"{name} looks like {fmt.label} but can't be read: the file is corrupt or truncated"
     try:
@@ -405,7 +404,6 @@ def _ffmpeg_reason(exc: BaseException) -> str:
 
 
 def _streams(container: Any) -> tuple[list[dict[str, Any]], bool, dict[str, Any] | None]:
-    import av
 
     streams: list[dict[str, Any]] = []
     has_audio = False
@@ -436,7 +434,6 @@ def _streams(container: Any) -> tuple[list[dict[str, Any]], bool, dict[str, Any]
 def _demux_end(container: Any, corrupt: str) -> float:
     """The end time of the last packet, demuxing the whole file (no decoding): a truncated or damaged file
     errors or ends early."""
-    import av
 
     end = 0.0
     wanted = [s for s in container.streams if s.type in ("audio", "video")]
@@ -451,7 +448,6 @@ def _demux_end(container: Any, corrupt: str) -> float:
 
 
 def _decode_first_frames(path: Path, corrupt: str, *, has_audio: bool, has_video: bool) -> None:
-    import av
 
     try:
         with av.open(str(path), metadata_errors="ignore") as container:

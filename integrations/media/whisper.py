@@ -26,6 +26,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+import av
+import numpy as np
+
 from integrations.media.errors import MediaFailed, MediaRejected
 
 log = logging.getLogger(__name__)
@@ -270,7 +273,6 @@ class WhisperTranscriber:
         return head
 
     def _decode(self, path: Path) -> Any:
-        import av
         from faster_whisper import decode_audio
 
         try:
@@ -344,7 +346,6 @@ class WhisperTranscriber:
 
 def _chunks(audio: Any, chunk_seconds: float) -> list[tuple[float, Any]]:
     """Cut audio longer than ``chunk_seconds`` at the quietest half-second near each boundary."""
-    import numpy as np
 
     size = int(chunk_seconds * SAMPLE_RATE)
     if len(audio) <= size:

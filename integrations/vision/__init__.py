@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from integrations.vision.auto import AutoVision
 from integrations.vision.base import Color, Crop, Label, VisionBackend, VisionResult, VisionUnavailable
+from integrations.vision.offline import OfflineVision
+from integrations.vision.openclip import OpenClipVision
 
 BACKENDS = ("auto", "openclip", "offline")
 
@@ -22,18 +25,12 @@ def make_vision_backend(
 ) -> VisionBackend:
     """``auto`` (CLIP when its weights are present, else offline), ``openclip`` or ``offline``."""
     if mode == "offline":
-        from integrations.vision.offline import OfflineVision
-
         return OfflineVision(cache_dir=cache_dir)
     if mode == "openclip":
-        from integrations.vision.openclip import OpenClipVision
-
         return OpenClipVision(
             model_name=clip_model, pretrained=clip_pretrained, checkpoint=clip_checkpoint, cache_dir=cache_dir
         )
     if mode == "auto":
-        from integrations.vision.auto import AutoVision
-
         return AutoVision(
             clip_model=clip_model,
             clip_pretrained=clip_pretrained,

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from integrations.vision.base import VisionBackend, VisionResult
-from integrations.vision.openclip import DEFAULT_MODEL, DEFAULT_PRETRAINED, find_clip_weights
+from integrations.vision.offline import OfflineVision
+from integrations.vision.openclip import DEFAULT_MODEL, DEFAULT_PRETRAINED, OpenClipVision, find_clip_weights
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -43,8 +44,6 @@ class AutoVision(VisionBackend):
                     hf_cache_dir=self.hf_cache_dir,
                 )
                 if weights is not None:
-                    from integrations.vision.openclip import OpenClipVision
-
                     self._chosen = OpenClipVision(
                         model_name=self.clip_model,
                         pretrained=self.clip_pretrained,
@@ -53,8 +52,6 @@ class AutoVision(VisionBackend):
                         cache_dir=self.cache_dir,
                     )
                 else:
-                    from integrations.vision.offline import OfflineVision
-
                     self._chosen = OfflineVision(cache_dir=self.cache_dir)
             return self._chosen
 

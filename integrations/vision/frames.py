@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import av
 from PIL import Image
 
 MAX_DECODED_PER_SAMPLE = 900  # frames decoded after a seek to reach a sample time (a long GOP)
@@ -32,7 +33,6 @@ def _upright(frame: object) -> Image.Image:
 
 def sample_keyframes(path: Path, count: int = 4) -> list[Keyframe]:
     """``count`` frames at the middle of ``count`` equal slices of the video (fewer for a very short one)."""
-    import av
 
     if count < 1:
         raise ValueError("count must be at least 1")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import lxml.html
+
 MAX_TEXT_CHARS = 100_000
 
 
@@ -54,7 +56,6 @@ def readable_page(body: bytes, *, url: str, charset: str | None = None) -> Page:
 
 
 def _html_title(html: str) -> str:
-    import lxml.html
 
     try:
         tree = lxml.html.fromstring(html[:200_000])

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from agent.db import async_url, make_engine
-from agent.migrate import alembic_config, current_revision, head_revision, upgrade
-from agent.settings import normalize_db_url
+from agent.core.db import async_url, make_engine
+from agent.core.migrate import alembic_config, current_revision, head_revision, upgrade
+from agent.core.settings import normalize_db_url
 
 pytestmark = pytest.mark.integration
 

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from agent.assets import count_assets
-from agent.db import session_scope
-from agent.errors import InputError
-from agent.ingest import Ingestor
-from agent.perception import Perception
-from agent.settings import load_settings
+from agent.core.db import session_scope
+from agent.core.errors import InputError
+from agent.core.repo.assets import count_assets
+from agent.core.settings import load_settings
+from agent.services.ingest import Ingestor
+from agent.services.perception import Perception
 from integrations.media.cache import RedisPerceptionCache
 from integrations.media.fake import FakeTranscriber
 from tests.conftest import REDIS_URL
@@ -132,7 +132,7 @@ def test_transcripts_are_cached_in_redis_by_content_hash(
         assert second.text == first.text and len(fake.calls) == 1
         assert client.exists(key) and client.ttl(key) > 0
         with session_scope(engine) as session:
-            from agent.assets import get_asset
+            from agent.core.repo.assets import get_asset
 
             assert "perception" not in get_asset(session, user_id=user_id, asset_id=asset.id or 0).meta
     finally:
@@ -153,7 +153,7 @@ def test_without_redis_transcripts_are_cached_in_the_asset_row(
 
     assert cached and len(fake.calls) == 1
     with session_scope(engine) as session:
-        from agent.assets import get_asset
+        from agent.core.repo.assets import get_asset
 
         stored = get_asset(session, user_id=user_id, asset_id=asset.id or 0).meta["perception"]
     assert stored["transcript:fake|auto|False"]["text"] == again.text

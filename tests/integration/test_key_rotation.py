@@ -11,11 +11,11 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy.engine import Engine
 
-from agent import repo
-from agent.db import make_engine, session_scope
-from agent.migrate import upgrade
-from agent.security import CredentialBox
-from agent.settings import load_settings
+from agent.core import repo
+from agent.core.db import make_engine, session_scope
+from agent.core.migrate import upgrade
+from agent.core.security import CredentialBox
+from agent.core.settings import load_settings
 
 pytestmark = pytest.mark.integration
 STUDIO = str(Path(sys.executable).with_name("studio"))

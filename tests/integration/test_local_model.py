@@ -20,18 +20,20 @@ import skimage.data
 from langgraph.checkpoint.memory import InMemorySaver
 from PIL import Image
 
-from agent import repo
-from agent.db import session_scope
-from agent.settings import load_settings
-from agent.studio import Studio, build_services
+from agent.content.fitting import compose
+from agent.content.writers.base import ScriptRequest, TimedText
+from agent.core import repo
+from agent.core.db import session_scope
+from agent.core.settings import load_settings
+from agent.runtime.services import build_services
+from agent.runtime.studio import Studio
+from agent.services.llm import local_writer
 from integrations.llm_server.local import LocalModel
 from integrations.llm_server.models import DEFAULT_MODEL, PACKAGED_MODELS, ModelIntegrityError, ensure_model
 from integrations.llm_server.supervisor import ServerState
 from integrations.vision.offline import OfflineVision
-from integrations.writers.base import ScriptRequest, TimedText
 from prompts.counting import count
 from prompts.platforms import rule
-from tools.writing import compose
 
 pytestmark = pytest.mark.integration
 
@@ -85,7 +87,7 @@ async def test_studio_captions_a_perceived_photo_with_the_local_model_and_stops_
         os.link(models_home / "models" / name, data / "models" / name)
     settings = load_settings(data_dir=data, local_model="auto", _env_file=None)
     services = build_services(settings, vision=offline)
-    server = services.extras["local_model"].server
+    server = services.local_model.server
     pid = server.pid
     assert services.backend == {"planner": "rules", "writer": f"llm:{MODEL.name}"}
     photo = tmp_path / "coffee.jpg"
@@ -112,7 +114,7 @@ async def test_studio_captions_a_perceived_photo_with_the_local_model_and_stops_
         assert server.state is ServerState.READY
 
     assert pid is not None and wait_for(lambda: not alive(pid), 15)
-    assert server.state is ServerState.STOPPED and "local_model" not in services.extras
+    assert server.state is ServerState.STOPPED and services.local_model is None
 
 
 def test_writes_a_script_for_a_transcript(local: LocalModel) -> None:
@@ -137,7 +139,7 @@ def test_writes_a_script_for_a_transcript(local: LocalModel) -> None:
         target_seconds=30,
         visuals=["bakery", "bread"],
     )
-    result = local.writer(timeout_s=180).script(request)
+    result = local_writer(local, timeout_s=180).script(request)
     assert result.writer == f"llm:{MODEL.name}" and result.fallback_reason is None, result
     assert result.hook.strip() and result.cta.strip() and result.caption.strip()
     assert 1 <= len(result.beats) <= 8 and all(b.line.strip() for b in result.beats)

@@ -13,11 +13,11 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-import agent.models  # noqa: F401 - registers the tables on SQLModel.metadata
-from agent import repo
-from agent.db import make_engine, session_scope
-from agent.migrate import alembic_config, current_revision, ensure_schema, head_revision, upgrade
-from agent.settings import Settings, normalize_db_url
+import agent.core.models  # noqa: F401 - registers the tables on SQLModel.metadata
+from agent.core import repo
+from agent.core.db import make_engine, session_scope
+from agent.core.migrate import alembic_config, current_revision, ensure_schema, head_revision, upgrade
+from agent.core.settings import Settings, normalize_db_url
 
 pytestmark = pytest.mark.integration
 

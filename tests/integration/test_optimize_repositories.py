@@ -7,13 +7,13 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.engine import Engine
 
-from agent import repo
-from agent.db import make_engine, session_scope
-from agent.errors import NotFound
-from agent.migrate import upgrade
-from agent.optimize.metrics_csv import parse_metrics_csv
-from agent.optimize.records import competitor_names, load_records
-from agent.settings import normalize_db_url
+from agent.content.optimize.metrics_csv import parse_metrics_csv
+from agent.core import repo
+from agent.core.db import make_engine, session_scope
+from agent.core.errors import NotFound
+from agent.core.migrate import upgrade
+from agent.core.settings import normalize_db_url
+from agent.services.records import competitor_names, load_records
 
 pytestmark = pytest.mark.integration
 

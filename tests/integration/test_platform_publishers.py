@@ -15,17 +15,18 @@ from cryptography.fernet import Fernet
 from PIL import Image
 from sqlmodel import select
 
-from agent import repo
-from agent import scheduling as sched
-from agent.db import session_scope
-from agent.dispatcher import DefaultPublishers, Dispatcher, DispatchPolicy, outgoing
-from agent.models import Metric, PlatformAccount, ScheduledPost
-from agent.security import CredentialBox
-from integrations.publishers import fake_bluesky, fake_mastodon
+from agent.core import repo
+from agent.core import scheduling as sched
+from agent.core.db import session_scope
+from agent.core.models import Metric, PlatformAccount, ScheduledPost
+from agent.core.security import CredentialBox
+from agent.services.dispatcher import DefaultPublishers, Dispatcher, DispatchPolicy, outgoing
 from integrations.publishers.bluesky import BlueskyPublisher, facets, tid_for
-from integrations.publishers.fake_bluesky import FakeBluesky
-from integrations.publishers.fake_mastodon import FakeMastodon
 from prompts.counting import count
+from tests.fakes import bluesky as fake_bluesky
+from tests.fakes import mastodon as fake_mastodon
+from tests.fakes.bluesky import FakeBluesky
+from tests.fakes.mastodon import FakeMastodon
 from tests.integration.sched_support import threaded_httpserver
 
 pytestmark = pytest.mark.integration

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from agent import repo
-from agent.db import session_scope
-from agent.settings import load_settings
-from agent.studio import Studio
+from agent.core import repo
+from agent.core.db import session_scope
+from agent.core.settings import load_settings
+from agent.runtime.studio import Studio
 
 pytestmark = pytest.mark.integration
 

@@ -17,14 +17,14 @@ import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
-from agent import repo
-from agent import scheduling as sched
-from agent.db import make_engine, session_scope
-from agent.dispatcher import DefaultPublishers, Dispatcher, DispatchPolicy
-from agent.migrate import upgrade
-from agent.models import PostTransition, ScheduledPost
-from agent.security import CredentialBox
-from agent.settings import normalize_db_url
+from agent.core import repo
+from agent.core import scheduling as sched
+from agent.core.db import make_engine, session_scope
+from agent.core.migrate import upgrade
+from agent.core.models import PostTransition, ScheduledPost
+from agent.core.security import CredentialBox
+from agent.core.settings import normalize_db_url
+from agent.services.dispatcher import DefaultPublishers, Dispatcher, DispatchPolicy
 from integrations.locks import LocalLock, PgAdvisoryLock, RedisLock
 from tests.conftest import REDIS_URL
 from tests.integration.sched_support import (
@@ -353,7 +353,7 @@ async def test_redis_stopping_mid_run_degrades_and_loses_nothing(
 async def test_embedded_timer_publishes_a_post_when_it_is_due(settings: Any, tmp_path: Path) -> None:
     from langgraph.checkpoint.memory import InMemorySaver
 
-    from agent.studio import Studio
+    from agent.runtime.studio import Studio
 
     async with Studio.open(settings, checkpointer=InMemorySaver(), timer=True) as studio:
         engine = studio.services.engine

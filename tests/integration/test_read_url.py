@@ -14,12 +14,13 @@ from langgraph.checkpoint.memory import InMemorySaver
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from agent.assets import count_assets
-from agent.db import session_scope
-from agent.errors import InputError
-from agent.ingest import Ingestor
-from agent.settings import load_settings
-from agent.studio import Studio, build_services
+from agent.core.db import session_scope
+from agent.core.errors import InputError
+from agent.core.repo.assets import count_assets
+from agent.core.settings import load_settings
+from agent.runtime.services import build_services
+from agent.runtime.studio import Studio
+from agent.services.ingest import Ingestor
 from integrations.vision.fake import FakeVision
 from tests.integration.media_fixtures import files_under, png_bytes
 
@@ -167,7 +168,7 @@ async def test_the_agent_reads_summarizes_and_posts_a_link(data_dir: Path, https
     httpserver.expect_request("/spring").respond_with_data(PAGE, content_type="text/html")
     services = build_services(settings, vision=FakeVision())
     async with Studio.open(settings, services=services, checkpointer=InMemorySaver(), timer=False) as studio:
-        from agent import repo
+        from agent.core import repo
 
         with session_scope(studio.services.engine) as session:
             uid = repo.create_user(session, email="reader@example.com").id

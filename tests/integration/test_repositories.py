@@ -12,13 +12,13 @@ from cryptography.fernet import Fernet
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from agent import repo
-from agent.db import make_engine, session_scope
-from agent.errors import InputError, NotFound
-from agent.migrate import upgrade
-from agent.models import Draft, ScheduledPost
-from agent.security import CredentialBox
-from agent.settings import normalize_db_url
+from agent.core import repo
+from agent.core.db import make_engine, session_scope
+from agent.core.errors import InputError, NotFound
+from agent.core.migrate import upgrade
+from agent.core.models import Draft, ScheduledPost
+from agent.core.security import CredentialBox
+from agent.core.settings import normalize_db_url
 
 pytestmark = pytest.mark.integration
 

@@ -16,14 +16,14 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 from sqlmodel import select
 
-from agent import repo
-from agent.db import make_engine, session_scope
-from agent.models import ChannelIdentity, Draft, Memory, ScheduledPost
-from agent.settings import Settings, load_settings
-from integrations.slack import blocks
-from integrations.slack.app import BotThread
-from integrations.slack.fake_api import FakeSlackAPI
-from integrations.slack.service import command_thread_ts, graph_thread_id
+from agent.core import repo
+from agent.core.db import make_engine, session_scope
+from agent.core.models import ChannelIdentity, Draft, Memory, ScheduledPost
+from agent.core.settings import Settings, load_settings
+from tests.fakes.slack_api import FakeSlackAPI
+from ui.slack import blocks
+from ui.slack.app import BotThread
+from ui.slack.service import command_thread_ts, graph_thread_id
 
 pytestmark = pytest.mark.integration
 

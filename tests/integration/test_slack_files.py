@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from agent.db import make_engine, session_scope
-from agent.models import Asset, Draft
-from agent.settings import Settings
-from integrations.slack.app import BotThread
-from integrations.slack.fake_api import FakeSlackAPI
+from agent.core.db import make_engine, session_scope
+from agent.core.models import Asset, Draft
+from agent.core.settings import Settings
+from tests.fakes.slack_api import FakeSlackAPI
 from tests.integration.media_fixtures import files_under, speak, voice_note
 from tests.integration.test_slack_bot import ALICE, TEAM, TOKEN, bot_settings, command, event
+from ui.slack.app import BotThread
 
 pytestmark = pytest.mark.integration
 

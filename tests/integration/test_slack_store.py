@@ -15,16 +15,16 @@ from cryptography.fernet import Fernet
 from slack_sdk.oauth.installation_store.models.installation import Installation
 from sqlalchemy.engine import Engine
 
-from agent import repo
-from agent.db import make_engine, session_scope
-from agent.errors import InputError
-from agent.migrate import upgrade
-from agent.models import SlackLinkCode
-from agent.security import CredentialBox
-from agent.settings import normalize_db_url
+from agent.core import repo
+from agent.core.db import make_engine, session_scope
+from agent.core.errors import InputError
+from agent.core.migrate import upgrade
+from agent.core.models import SlackLinkCode
+from agent.core.security import CredentialBox
+from agent.core.settings import normalize_db_url
 from integrations.ratelimit import RedisRateLimiter
-from integrations.slack.installation_store import SQLInstallationStore
 from tests.conftest import REDIS_URL
+from ui.slack.installation_store import SQLInstallationStore
 
 pytestmark = pytest.mark.integration
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from agent.errors import InputError
-from agent.perception import Perception
+from agent.core.errors import InputError
+from agent.services.perception import Perception
 from integrations.media.errors import MediaFailed
 from integrations.media.whisper import BASE_SIZE, Transcript, WhisperConfig, WhisperTranscriber, assemble_base
 from tests.integration.media_fixtures import (

@@ -19,18 +19,18 @@ import skimage.data
 from langgraph.prebuilt import ToolRuntime
 from PIL import Image, ImageDraw, ImageFont
 
-from agent import assets as asset_repo
-from agent import repo
-from agent.context import Context
-from agent.db import session_scope
-from agent.migrate import ensure_schema
-from agent.studio import build_services
+from agent.content.writers.template import TemplateWriter
+from agent.core import repo
+from agent.core.db import session_scope
+from agent.core.migrate import ensure_schema
+from agent.core.repo import assets as asset_repo
+from agent.runtime.services import build_services
+from agent.services.context import Context
 from integrations.vision.analysis import MEASURED_TERMS
 from integrations.vision.auto import AutoVision
 from integrations.vision.offline import OfflineVision
 from integrations.vision.openclip import OpenClipVision, find_clip_weights
 from integrations.vision.vocabulary import load_vocabulary
-from integrations.writers.template import TemplateWriter
 from tools.vision import describe_image
 from tools.writing import write_caption
 

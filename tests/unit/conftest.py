@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
-from agent.studio import Studio
+from agent.runtime.studio import Studio
 
 
 @pytest.fixture

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from agent import repo
-from agent.analytics import aggregate, load_analytics
-from agent.db import session_scope
-from agent.optimize.records import PostRecord
-from agent.optimize.timing import prior_grid
-from ui.charts import analytics_figures, analytics_summary
+from agent.content.optimize.records import PostRecord
+from agent.content.optimize.timing import prior_grid
+from agent.core import repo
+from agent.core.db import session_scope
+from agent.services.views.analytics import aggregate, load_analytics
+from ui.web.charts import analytics_figures, analytics_summary
 
 NY = "America/New_York"
 

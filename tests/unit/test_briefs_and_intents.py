@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from agent.planner import Intent, classify
-from tools.briefs import detect_platforms, extract_subject
+from agent.content.briefs import detect_platforms, extract_subject
+from agent.graph.planning.rules import Intent, classify
 
 # request, subject, platforms
 REQUESTS = [

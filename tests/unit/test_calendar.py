@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from agent import repo
-from agent import scheduling as sched
-from agent.calendar import View, group, load_calendar, parse_anchor
-from agent.db import session_scope
-from agent.errors import InputError
-from agent.models import PostState, ScheduledPost
+from agent.core import repo
+from agent.core import scheduling as sched
+from agent.core.db import session_scope
+from agent.core.errors import InputError
+from agent.core.models import PostState, ScheduledPost
+from agent.services.views.calendar import View, group, load_calendar, parse_anchor
 
 NY = "America/New_York"
 

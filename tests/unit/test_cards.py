@@ -9,15 +9,22 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from agent import repo
-from agent.cards import best_slot, card_dict, draft_card, draft_cards, regenerate_request, strip_draft_blocks
-from agent.db import session_scope
-from agent.errors import NotFound
-from agent.optimize.scorer import score_post
-from agent.optimize.timing import best_time
+from agent.content.optimize.scorer import score_post
+from agent.content.optimize.timing import best_time
+from agent.core import repo
+from agent.core.db import session_scope
+from agent.core.errors import NotFound
+from agent.services.views.cards import (
+    best_slot,
+    card_dict,
+    draft_card,
+    draft_cards,
+    regenerate_request,
+    strip_draft_blocks,
+)
 from prompts import render
 from prompts.counting import count
-from ui.views import draft_card_actions, draft_card_content
+from ui.web.views import draft_card_actions, draft_card_content
 
 
 def test_a_card_counts_by_the_platforms_rule_and_carries_the_scorers_suggestions(

@@ -13,14 +13,8 @@ from hypothesis import strategies as st
 from langgraph.checkpoint.memory import InMemorySaver
 from PIL import Image
 
-from agent import assets as asset_repo
-from agent import repo
-from agent.content_intents import content_calls, content_intent, tone_of
-from agent.db import session_scope
-from agent.fakes import ScriptedChatModel
-from agent.studio import Studio
-from integrations.vision.fake import FakeVision
-from integrations.writers.base import (
+from agent.content.fitting import compose
+from agent.content.writers.base import (
     AltTextRequest,
     ImproveRequest,
     TextResult,
@@ -29,16 +23,24 @@ from integrations.writers.base import (
     VariantsRequest,
     VoiceGuide,
 )
-from integrations.writers.llm import LLMWriter
-from integrations.writers.template import TemplateWriter
+from agent.content.writers.output import fit_output
+from agent.content.writers.template import TemplateWriter
+from agent.core import repo
+from agent.core.db import session_scope
+from agent.core.repo import assets as asset_repo
+from agent.graph.planning.content_intents import content_calls, content_intent, tone_of
+from agent.runtime.studio import Studio
+from agent.services.llm_writer import LLMWriter
+from integrations.vision.fake import FakeVision
 from prompts.counting import count
 from prompts.platforms import platform_names, rule
 from prompts.threads import numbered
+from tests.fakes.chat_model import ScriptedChatModel
 from tests.tool_support import make_user as _user
 from tests.tool_support import run_tool as _run
 from tools.rewrite import rewrite_tone, write_alt_text
 from tools.scripts import write_script
-from tools.writing import compose, fit_output, write_caption
+from tools.writing import write_caption
 
 LONG = "Our second bakery opens on Main Street with sourdough, buns and coffee for everyone. " * 12
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.settings import Settings, load_settings
+from agent.core.settings import Settings, load_settings
 
 EXAMPLE = Path(__file__).parents[2] / ".env.example"
 

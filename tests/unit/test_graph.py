@@ -9,12 +9,13 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langgraph.checkpoint.memory import InMemorySaver
 from sqlmodel import select
 
-from agent import repo
-from agent.db import session_scope
-from agent.fakes import ScriptedChatModel
-from agent.models import Approval, Draft
-from agent.studio import Studio, build_services
-from integrations.writers.template import TemplateWriter
+from agent.content.writers.template import TemplateWriter
+from agent.core import repo
+from agent.core.db import session_scope
+from agent.core.models import Approval, Draft
+from agent.runtime.services import build_services
+from agent.runtime.studio import Studio
+from tests.fakes.chat_model import ScriptedChatModel
 
 
 def call(name: str, call_id: str, **args: Any) -> dict[str, Any]:
@@ -212,7 +213,7 @@ async def test_declined_approval_runs_nothing(rules_studio: Studio) -> None:
 
 
 async def test_resume_without_pending_approval_is_refused(rules_studio: Studio) -> None:
-    from agent.errors import InputError
+    from agent.core.errors import InputError
 
     uid = make_user(rules_studio.services.engine, "h@example.com")
     with pytest.raises(InputError, match="nothing waiting"):
@@ -256,7 +257,7 @@ async def test_overlong_message_is_refused_with_the_limit(rules_studio: Studio) 
 
 
 async def test_unknown_platform_is_an_input_error(rules_studio: Studio) -> None:
-    from agent.errors import InputError
+    from agent.core.errors import InputError
 
     uid = make_user(rules_studio.services.engine, "k@example.com")
     with pytest.raises(InputError, match="myspace"):
@@ -281,7 +282,7 @@ async def test_conversation_survives_a_restart_on_sqlite(settings: Any) -> None:
 async def test_dangling_tool_calls_are_not_sent_to_the_model() -> None:
     from langchain_core.messages import ToolMessage
 
-    from agent.planner import _bounded_history
+    from agent.graph.planning.llm import _bounded_history
 
     history = [
         HumanMessage("hi"),
@@ -297,7 +298,7 @@ async def test_dangling_tool_calls_are_not_sent_to_the_model() -> None:
 
 
 async def test_a_thread_belongs_to_the_user_who_started_it(rules_studio: Studio) -> None:
-    from agent.errors import NotFound
+    from agent.core.errors import NotFound
 
     engine = rules_studio.services.engine
     owner = make_user(engine, "thread-owner@example.com")

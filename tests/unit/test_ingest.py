@@ -12,13 +12,13 @@ import pytest
 from PIL import ExifTags, Image
 from sqlmodel import select
 
-from agent import repo
-from agent.assets import count_assets, set_meta
-from agent.db import session_scope
-from agent.errors import InputError
-from agent.ingest import Ingestor
-from agent.models import Asset
-from agent.settings import load_settings
+from agent.core import repo
+from agent.core.db import session_scope
+from agent.core.errors import InputError
+from agent.core.models import Asset
+from agent.core.repo.assets import count_assets, set_meta
+from agent.core.settings import load_settings
+from agent.services.ingest import Ingestor
 from tests.integration.media_fixtures import (
     files_under,
     jpeg_bytes,

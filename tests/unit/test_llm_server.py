@@ -15,7 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from integrations.llm_server.local import LocalModel, resolve_model_file, start_local_model
+from agent.services.llm import local_writer, start_local_model
+from integrations.llm_server.local import LocalModel, resolve_model_file
 from integrations.llm_server.models import (
     LocalModelError,
     ModelIntegrityError,
@@ -136,8 +137,8 @@ def test_a_user_model_file_must_be_gguf(tmp_path: Path) -> None:
 
 
 def test_local_model_setting(tmp_path: Path) -> None:
-    from agent.errors import ConfigError
-    from agent.settings import load_settings
+    from agent.core.errors import ConfigError
+    from agent.core.settings import load_settings
 
     assert load_settings(data_dir=tmp_path, local_model="AUTO", _env_file=None).local_model == "auto"
     assert (
@@ -330,8 +331,8 @@ time.sleep(600)
 def test_studio_uses_the_template_writer_when_the_local_model_is_missing(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from agent.settings import load_settings
-    from agent.studio import build_services, close_local_model
+    from agent.core.settings import load_settings
+    from agent.runtime.services import build_services, close_local_model
 
     bad = tmp_path / "broken.gguf"
     bad.write_bytes(b"<html>a download error page, not a model</html>")
@@ -340,7 +341,7 @@ def test_studio_uses_the_template_writer_when_the_local_model_is_missing(
     try:
         assert services.writer.name == "template"
         assert services.backend == {"planner": "rules", "writer": "template"}
-        assert "local_model" not in services.extras
+        assert services.local_model is None
         assert "Local model unavailable" in caplog.text and "not a GGUF model file" in caplog.text
     finally:
         close_local_model(services)
@@ -354,7 +355,7 @@ def test_local_model_wraps_server_and_writer(tmp_path: Path, monkeypatch: pytest
 
     local = LocalModel(ModelFile(tmp_path / "fake.gguf", "fake-model", "Fake"), server)
     with local:
-        writer = local.writer(timeout_s=5)
+        writer = local_writer(local, timeout_s=5)
         assert writer.name == "llm:fake-model"
         chat = local.chat_model()
         assert chat.openai_api_base == server.base_url
@@ -366,8 +367,8 @@ def test_a_running_studios_model_server_is_shared_with_one_shot_commands(
 ) -> None:
     import stat
 
-    from agent.settings import load_settings
-    from integrations.llm_server.local import ENDPOINT_FILE, ModelFile, attach_running, start_local_model
+    from agent.core.settings import load_settings
+    from integrations.llm_server.local import ENDPOINT_FILE, ModelFile, attach_running
 
     server = make_server(tmp_path, "ok", monkeypatch, alias="fake")
     server.start()
@@ -380,7 +381,7 @@ def test_a_running_studios_model_server_is_shared_with_one_shot_commands(
         settings = load_settings(data_dir=data_dir, local_model=str(tmp_path / "fake.gguf"), _env_file=None)
         guest = start_local_model(settings, reuse=True)  # what `studio ask` does
         assert guest is not None and not guest.owned and guest.base_url == server.base_url
-        assert guest.writer(timeout_s=5).name == "llm:fake"
+        assert local_writer(guest, timeout_s=5).name == "llm:fake"
         guest.close()
         assert server.state is ServerState.READY and path.exists()  # a guest never stops the owner's server
         assert attach_running(data_dir, "another-model") is None
@@ -450,7 +451,7 @@ class RecordingChat:
 
 
 def caption_request() -> Any:
-    from integrations.writers.base import CaptionRequest
+    from agent.content.writers.base import CaptionRequest
 
     return CaptionRequest(
         brief="announce our oat latte",
@@ -465,9 +466,9 @@ def caption_request() -> Any:
 
 
 def test_json_object_mode_sends_the_schema_and_validates_the_answer() -> None:
+    from agent.content.writers.base import CaptionOut
+    from agent.services.llm_writer import LLMWriter
     from integrations.llm_server.schema import HASHTAG_PATTERN
-    from integrations.writers.base import CaptionOut
-    from integrations.writers.llm import LLMWriter
 
     chat = RecordingChat(['{"caption": "Oat latte is here.", "hashtags": ["#OatLatte", "coffee"]}'])
     writer = LLMWriter(chat, "local", structured="json_object")  # type: ignore[arg-type]
@@ -493,7 +494,7 @@ def test_the_prompt_puts_the_worked_examples_before_the_request_and_shares_its_p
 
     from langchain_core.messages import AIMessage, HumanMessage
 
-    from integrations.writers.llm import LLMWriter
+    from agent.services.llm_writer import LLMWriter
     from prompts import examples
 
     answer = '{"caption": "Oat latte is here.", "hashtags": ["coffee"]}'
@@ -516,7 +517,7 @@ def test_the_prompt_puts_the_worked_examples_before_the_request_and_shares_its_p
 
 
 def test_a_refusal_is_never_a_caption() -> None:
-    from integrations.writers.llm import LLMWriter
+    from agent.services.llm_writer import LLMWriter
 
     chat = RecordingChat(['{"caption": "I\'m sorry, but I can\'t see that photo.", "hashtags": ["photo"]}'])
     result = LLMWriter(chat, "local", structured="json_object").caption(caption_request())  # type: ignore[arg-type]
@@ -525,7 +526,7 @@ def test_a_refusal_is_never_a_caption() -> None:
 
 
 def test_warm_up_sends_the_caption_prompt_for_one_token_and_never_raises() -> None:
-    from integrations.writers.llm import LLMWriter
+    from agent.services.llm_writer import LLMWriter
 
     chat = RecordingChat(["x"])
     assert LLMWriter(chat, "local", structured="json_object").warm() is True  # type: ignore[arg-type]
@@ -536,7 +537,7 @@ def test_warm_up_sends_the_caption_prompt_for_one_token_and_never_raises() -> No
 
 
 def test_json_object_mode_falls_back_on_invalid_json() -> None:
-    from integrations.writers.llm import LLMWriter
+    from agent.services.llm_writer import LLMWriter
 
     writer = LLMWriter(RecordingChat(['{"caption": "cut off']), "local", structured="json_object")  # type: ignore[arg-type]
     result = writer.caption(caption_request())
@@ -547,8 +548,8 @@ def test_json_object_mode_falls_back_on_invalid_json() -> None:
 
 
 def test_bounded_schema_bounds_every_string_and_array_keeping_tighter_bounds() -> None:
+    from agent.content.writers.base import ScriptOut
     from integrations.llm_server.schema import MAX_CAPTION_CHARS, MAX_ITEMS, MAX_STRING_CHARS, bounded_schema
-    from integrations.writers.base import ScriptOut
 
     schema = bounded_schema(ScriptOut, caption_request().model_copy(update={"limit": 5000}))
     props = schema["properties"]

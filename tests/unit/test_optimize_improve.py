@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent.optimize import text as tx
-from agent.optimize.improve import ab_variants, improve_post, within_limit
-from agent.optimize.scorer import compose
+from agent.content import text as tx
+from agent.content.fitting import compose, within_limit
+from agent.content.optimize.improve import ab_variants, improve_post
 from prompts.counting import count
 from prompts.platforms import platform_names, rule
 

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from agent.optimize.learning import MIN_POSTS, learn, pairwise_accuracy, rerank, spearman
-from agent.optimize.scorer import score_post
-from agent.optimize.simulate import evening_long, pure_noise, simulate_account
+from agent.content.optimize.learning import MIN_POSTS, learn, pairwise_accuracy, rerank, spearman
+from agent.content.optimize.scorer import score_post
+from agent.content.optimize.simulate import evening_long, pure_noise, simulate_account
 
 TZ = "Europe/Berlin"
 

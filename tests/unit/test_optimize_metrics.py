@@ -7,12 +7,13 @@ from typing import Any
 
 import pytest
 
-from agent import repo
-from agent.db import session_scope
-from agent.errors import NotFound
-from agent.optimize.diagnose import compare_competitor, diagnose_reach
-from agent.optimize.metrics_csv import CSVError, parse_count, parse_metrics_csv
-from agent.optimize.records import PostRecord, load_records
+from agent.content.optimize.diagnose import compare_competitor, diagnose_reach
+from agent.content.optimize.metrics_csv import CSVError, parse_count, parse_metrics_csv
+from agent.content.optimize.records import PostRecord
+from agent.core import repo
+from agent.core.db import session_scope
+from agent.core.errors import NotFound
+from agent.services.records import load_records
 
 GOOD = """date,platform,text,impressions,likes,comments,shares,saves,clicks
 2026-01-05 09:00,instagram,Have you tried our oat latte?,1200,80,10,2,5,0

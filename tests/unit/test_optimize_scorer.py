@@ -8,9 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent.optimize import text as tx
-from agent.optimize.config import FACTORS, scoring_config
-from agent.optimize.scorer import compose, score_post
+from agent.content import text as tx
+from agent.content.fitting import compose
+from agent.content.optimize.config import FACTORS, scoring_config
+from agent.content.optimize.scorer import score_post
 from prompts.counting import count
 from prompts.platforms import platform_names, rule
 

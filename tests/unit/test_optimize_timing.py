@@ -9,8 +9,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from agent.optimize.records import PostRecord
-from agent.optimize.timing import best_time, local_slot, next_occurrence, prior_grid, slot_rank, sources_for
+from agent.content.optimize.records import PostRecord
+from agent.content.optimize.timing import (
+    best_time,
+    local_slot,
+    next_occurrence,
+    prior_grid,
+    slot_rank,
+    sources_for,
+)
 from prompts.platforms import platform_names
 
 NY = ZoneInfo("America/New_York")

@@ -7,11 +7,12 @@ from typing import Any
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
-from agent import repo
-from agent.db import session_scope
-from agent.optimize.intents import competitor_name, find_csv, optimize_calls
-from agent.planner import Intent, classify
-from agent.studio import Studio
+from agent.content.fitting import compose
+from agent.core import repo
+from agent.core.db import session_scope
+from agent.graph.planning.optimize_intents import competitor_name, find_csv, optimize_calls
+from agent.graph.planning.rules import Intent, classify
+from agent.runtime.studio import Studio
 from prompts.counting import count
 from prompts.platforms import rule
 from tests.tool_support import make_user as user
@@ -26,7 +27,6 @@ from tools.optimize import (
     record_metrics,
     score_post,
 )
-from tools.writing import compose
 
 CSV = "date,platform,text,impressions,likes,comments,shares,saves,clicks\n" + "".join(
     f"2026-01-{d:02d} {9 + d % 10}:00,instagram,Post {d}: have you tried our oat latte? Tell us.,1000,{20 + 3 * d},{d},0,0,0\n"

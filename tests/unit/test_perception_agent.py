@@ -12,17 +12,18 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
-from agent import repo
-from agent.assets import count_assets
-from agent.db import session_scope
-from agent.errors import InputError
-from agent.fakes import ScriptedChatModel
-from agent.planner import make_planner
-from agent.studio import Studio, build_services
+from agent.content.writers.template import TemplateWriter
+from agent.core import repo
+from agent.core.db import session_scope
+from agent.core.errors import InputError
+from agent.core.repo.assets import count_assets
+from agent.graph.planning.llm import make_planner
+from agent.runtime.services import build_services
+from agent.runtime.studio import Studio
 from integrations.media.fake import FakeTranscriber
 from integrations.vision.fake import FakeVision
 from integrations.web.fetch import FetchPolicy, SafeFetcher
-from integrations.writers.template import TemplateWriter
+from tests.fakes.chat_model import ScriptedChatModel
 from tests.integration.media_fixtures import files_under, png_bytes, silent_video, tone_wav
 
 ARTICLE = """<html><head><title>Bean There opens on Main Street</title></head><body>

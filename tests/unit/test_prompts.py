@@ -11,9 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import prompts
-from agent.models import BrandProfile
-from agent.settings import KNOWN_PLATFORMS
-from integrations.writers.base import (
+from agent.content.writers.base import (
     AltTextRequest,
     CaptionRequest,
     HashtagRequest,
@@ -27,6 +25,8 @@ from integrations.writers.base import (
     VariantsRequest,
     VoiceGuide,
 )
+from agent.core.models import BrandProfile
+from agent.core.settings import KNOWN_PLATFORMS
 from prompts.counting import X_URL_WEIGHT, count, fits, length_for, trim_to_limit
 from prompts.platforms import platform_names, platform_rules, resolve_platform, rule
 

@@ -10,14 +10,14 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from agent import repo
-from agent import scheduling as sched
-from agent.db import session_scope
-from agent.dispatcher import Dispatcher, DispatchPolicy
-from agent.errors import NotFound
-from agent.models import Metric, PostState, ScheduledPost
+from agent.core import repo
+from agent.core import scheduling as sched
+from agent.core.db import session_scope
+from agent.core.errors import NotFound
+from agent.core.models import Metric, PostState, ScheduledPost
+from agent.services.dispatcher import Dispatcher, DispatchPolicy
 from integrations.publishers.base import Permanent, PostMetrics, Publisher, Retryable
-from integrations.publishers.fakes import ScriptedPublisher
+from tests.fakes.publisher import ScriptedPublisher
 
 S = PostState
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -308,7 +308,7 @@ async def test_a_late_outcome_after_losing_the_claim_is_not_recorded_twice(engin
     post_id = make_post(engine, user_id)
     d = dispatcher(engine, ScriptedPublisher(), clock)
     rows = sched.load_rows(engine, sched.claim_due(engine, worker_id="someone-else", now=NOW))
-    from agent.dispatcher import Outcome
+    from agent.services.dispatcher import Outcome
 
     d._record(rows, [Outcome(post_id, "failed", "boom")])
     assert post_of(engine, post_id).state == "publishing"  # not our claim: untouched

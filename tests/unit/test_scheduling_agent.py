@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from agent import repo
-from agent import scheduling as sched
-from agent.db import session_scope
-from agent.planner import Intent, classify
-from agent.studio import Studio
-from agent.timeparse import localize, zone
+from agent.core import repo
+from agent.core import scheduling as sched
+from agent.core.db import session_scope
+from agent.core.timeparse import localize, zone
+from agent.graph.planning.rules import Intent, classify
+from agent.runtime.studio import Studio
 
 
 def new_user(studio: Studio, tz: str = "America/New_York") -> str:

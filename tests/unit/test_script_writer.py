@@ -3,10 +3,10 @@ output) that falls back to it when the answer is unusable."""
 
 from __future__ import annotations
 
-from agent.fakes import ScriptedChatModel
-from integrations.writers.base import ScriptRequest, SummaryRequest, TimedText, VoiceGuide
-from integrations.writers.llm import LLMWriter
-from integrations.writers.template import TemplateWriter
+from agent.content.writers.base import ScriptRequest, SummaryRequest, TimedText, VoiceGuide
+from agent.content.writers.template import TemplateWriter
+from agent.services.llm_writer import LLMWriter
+from tests.fakes.chat_model import ScriptedChatModel
 
 SEGMENTS = [
     TimedText(start=0.0, end=2.0, text="Hey everyone."),

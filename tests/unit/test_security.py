@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from cryptography.fernet import Fernet
 
-from agent.errors import StudioError
-from agent.security import MIN_PASSWORD_LEN, CredentialBox, hash_password, verify_password
+from agent.core.errors import StudioError
+from agent.core.security import MIN_PASSWORD_LEN, CredentialBox, hash_password, verify_password
 
 
 def _key() -> str:

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from agent.errors import ConfigError
-from agent.security import CredentialBox
-from agent.settings import PlannerMode, Settings, load_settings, normalize_db_url
+from agent.core.errors import ConfigError
+from agent.core.security import CredentialBox
+from agent.core.settings import PlannerMode, Settings, load_settings, normalize_db_url
 
 
 def test_defaults_use_a_sqlite_file_in_the_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

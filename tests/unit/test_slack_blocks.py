@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from integrations.slack import blocks
-from integrations.slack.commands import parse
-from integrations.slack.service import clean_text, command_thread_ts, graph_thread_id
+from ui.slack import blocks
+from ui.slack.commands import parse
+from ui.slack.service import clean_text, command_thread_ts, graph_thread_id
 
 DRAFT = {
     "id": 7,

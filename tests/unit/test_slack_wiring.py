@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from agent.errors import ConfigError, InputError
-from agent.planner import Intent, classify
-from agent.settings import Settings, load_settings
+from agent.core.errors import ConfigError, InputError
+from agent.core.settings import Settings, load_settings
+from agent.graph.planning.rules import Intent, classify
 from integrations.ratelimit import MemoryRateLimiter, too_many_message
-from integrations.slack.app import check_config, socket_handler
-from integrations.slack.files import check_file, origin
+from ui.slack.app import check_config, socket_handler
+from ui.slack.files import check_file, origin
 
 
 def _settings(data_dir: Path, **kw: Any) -> Settings:

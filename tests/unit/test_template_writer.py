@@ -6,8 +6,9 @@ import unicodedata
 
 import pytest
 
-from integrations.writers.base import CaptionRequest, HashtagRequest, VoiceGuide
-from integrations.writers.template import TemplateWriter, keywords
+from agent.content.writers.base import CaptionRequest, HashtagRequest, VoiceGuide
+from agent.content.writers.template import TemplateWriter
+from agent.content.writers.words import keywords
 from prompts.counting import count
 from prompts.platforms import platform_names, rule
 

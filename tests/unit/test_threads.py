@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from langgraph.checkpoint.memory import InMemorySaver
 
-from agent import repo
-from agent.content_intents import content_calls, content_intent
-from agent.db import session_scope
-from agent.studio import Studio
+from agent.core import repo
+from agent.core.db import session_scope
+from agent.graph.planning.content_intents import content_calls, content_intent
+from agent.runtime.studio import Studio
 from prompts.counting import count
 from prompts.platforms import rule
 from prompts.threads import MAX_POSTS, THREAD_PLATFORMS, ThreadTooLong, numbered, split_thread

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from agent.errors import InputError
-from agent.timeparse import localize, parse_when, zone
+from agent.core.errors import InputError
+from agent.core.timeparse import localize, parse_when, zone
 
 NY, BERLIN = zone("America/New_York"), zone("Europe/Berlin")
 

@@ -8,15 +8,15 @@ from typing import Any
 import pytest
 from langchain_core.messages import HumanMessage
 
-from agent import repo
-from agent.content_intents import content_calls, content_intent
-from agent.db import session_scope
-from agent.fakes import ScriptedChatModel
-from agent.pipelines import _next
-from agent.studio import Studio
-from integrations.writers.llm import LLMWriter
+from agent.core import repo
+from agent.core.db import session_scope
+from agent.graph.planning.content_intents import content_calls, content_intent
+from agent.graph.planning.pipelines import _next
+from agent.runtime.studio import Studio
+from agent.services.llm_writer import LLMWriter
 from prompts.counting import count
 from prompts.languages import language_name, normalize_language, requested_language, strip_language_request
+from tests.fakes.chat_model import ScriptedChatModel
 from tests.tool_support import make_user as _user
 from tests.tool_support import run_tool as _run
 from tools.rewrite import translate

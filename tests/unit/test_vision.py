@@ -16,15 +16,16 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.prebuilt import ToolRuntime
 from PIL import Image
 
-from agent import assets as asset_repo
-from agent import repo
-from agent.context import Context
-from agent.db import session_scope
-from agent.errors import ConfigError
-from agent.fakes import ScriptedChatModel
-from agent.migrate import ensure_schema
-from agent.settings import load_settings
-from agent.studio import Studio, build_services
+from agent.content.writers.template import TemplateWriter
+from agent.core import repo
+from agent.core.db import session_scope
+from agent.core.errors import ConfigError
+from agent.core.migrate import ensure_schema
+from agent.core.repo import assets as asset_repo
+from agent.core.settings import load_settings
+from agent.runtime.services import build_services
+from agent.runtime.studio import Studio
+from agent.services.context import Context
 from integrations.vision import make_vision_backend
 from integrations.vision.analysis import (
     alt_text,
@@ -49,8 +50,8 @@ from integrations.vision.vocabulary import (
     load_vocabulary,
     ratio_value,
 )
-from integrations.writers.template import TemplateWriter
 from prompts.platforms import platform_names
+from tests.fakes.chat_model import ScriptedChatModel
 from tools import TOOLS
 from tools.vision import describe_image
 

@@ -7,16 +7,16 @@ from typing import Any
 
 import pytest
 
-from agent import repo
-from agent.content_intents import content_calls, content_intent
-from agent.db import session_scope
-from agent.fakes import ScriptedChatModel
-from agent.optimize import text as tx
-from agent.optimize.voice_rules import derive_rules, family_of
-from agent.studio import Studio
-from integrations.writers.base import VoiceGuide
-from integrations.writers.llm import LLMWriter
-from integrations.writers.voice import apply_voice, policy
+from agent.content import text as tx
+from agent.content.voice_rules import derive_rules, family_of
+from agent.content.writers.base import VoiceGuide
+from agent.content.writers.voice import apply_voice, policy
+from agent.core import repo
+from agent.core.db import session_scope
+from agent.graph.planning.content_intents import content_calls, content_intent
+from agent.runtime.studio import Studio
+from agent.services.llm_writer import LLMWriter
+from tests.fakes.chat_model import ScriptedChatModel
 from tests.tool_support import make_user as _user
 from tests.tool_support import run_tool as _run
 from tools.brand import delete_voice_rule, edit_draft, list_voice_rules, split_hashtag_block

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.errors import InputError
-from ui.app import header_email, panel_for, profile_changes
-from ui.storage import LocalStorageClient
+from agent.core.errors import InputError
+from ui.web.app import header_email, panel_for, profile_changes
+from ui.web.storage import LocalStorageClient
 
 CURRENT = {
     "brand_name": "",

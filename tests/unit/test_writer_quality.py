@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from agent.fakes import ScriptedChatModel
-from integrations.writers.base import CaptionRequest
-from integrations.writers.llm import LLMWriter
-from integrations.writers.quality import echoed_instruction, refusal, tidy_hashtags
+from agent.content.writers.base import CaptionRequest
+from agent.content.writers.quality import echoed_instruction, refusal, tidy_hashtags
+from agent.services.llm_writer import LLMWriter
+from tests.fakes.chat_model import ScriptedChatModel
 
 
 def request(**kw: object) -> CaptionRequest:

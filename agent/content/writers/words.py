@@ -1,0 +1,129 @@
+"""Text helpers of the template writers: words and keywords of a subject, hashtags from them, banned words.
+
+Pure functions; the caption, script and summary writers share them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from agent.content.writers.base import VoiceGuide
+
+STOPWORDS = frozenset(
+    """
+    a an the and or but of for to in on at by with from about into over our your my their his her its
+    this that these those is are was were be been being it we you they i me us them new just now very
+    really so some any all more most much many few can could will would should may might must do does
+    did done make made get got have has had here there what which who whom how why when where than then
+    also too not no yes write caption captions post posts draft drafts tweet thread please create give
+    need want help us instagram linkedin twitter x threads bluesky mastodon facebook tiktok youtube
+    pinterest reel reels story stories announce announcing announcement launch launching introducing
+    introduce about some one two
+    """.split()  # noqa: SIM905
+)
+
+# Small, curated topic expansions: a word in the subject brings in the community tags people search for.
+TOPIC_TAGS: dict[str, list[str]] = {
+    "coffee": ["coffee", "coffeetime", "coffeelover"],
+    "latte": ["latte", "coffee", "coffeelover"],
+    "espresso": ["espresso", "coffee"],
+    "cappuccino": ["cappuccino", "coffee"],
+    "oat": ["oatmilk", "plantbased"],
+    "vegan": ["vegan", "plantbased"],
+    "tea": ["tea", "teatime"],
+    "cafe": ["cafe", "coffeeshop"],
+    "bakery": ["bakery", "freshlybaked"],
+    "cake": ["cake", "baking"],
+    "pizza": ["pizza", "foodie"],
+    "food": ["foodie", "food"],
+    "recipe": ["recipe", "homecooking"],
+    "travel": ["travel", "wanderlust"],
+    "fitness": ["fitness", "workout"],
+    "gym": ["gym", "fitness"],
+    "yoga": ["yoga", "wellness"],
+    "book": ["books", "booklover"],
+    "music": ["music", "newmusic"],
+    "tech": ["tech", "innovation"],
+    "ai": ["ai", "tech"],
+    "software": ["software", "tech"],
+    "startup": ["startup", "entrepreneur"],
+    "sale": ["sale", "shopsmall"],
+    "fashion": ["fashion", "style"],
+    "summer": ["summer"],
+    "winter": ["winter"],
+}
+
+# Nouns too generic to stand as a hashtag on their own ("#class", "#drive").
+GENERIC = frozenset(
+    """
+    class drive event day week weekend month session update news thing time menu series edition night
+    morning evening monday tuesday wednesday thursday friday saturday sunday team people
+    """.split()  # noqa: SIM905
+)
+
+
+def words(text: str) -> list[str]:
+    return [w.lower() for w in re.findall(r"[^\W_]+(?:'[^\W_]+)?", text)]
+
+
+def keywords(text: str) -> list[str]:
+    out: list[str] = []
+    for w in words(text):
+        if w not in STOPWORDS and len(w) > 1 and not w.isdigit() and w not in out:
+            out.append(w)
+    return out
+
+
+def clean_tag(tag: str) -> str:
+    tag = unicodedata.normalize("NFC", tag.strip().lstrip("#"))
+    return "".join(ch for ch in tag if ch.isalnum() or ch == "_")
+
+
+def _camel(tag: str) -> str:
+    return tag[:1].upper() + tag[1:]
+
+
+def hashtags_for(text: str, count: int, voice: VoiceGuide, camel: bool = False) -> list[str]:
+    """Hashtags from the text: the main phrase as one tag, its head noun, the community tags people
+    search for around it, then the other keywords. Specific before broad; banned words never appear."""
+    if count <= 0:
+        return []
+    keys = keywords(text)[:6]
+    scored: dict[str, float] = {}
+
+    def add(tag: str, score: float) -> None:
+        tag = clean_tag(tag)
+        if len(tag) >= 2:
+            scored[tag.lower()] = max(scored.get(tag.lower(), 0.0), score)
+
+    if len(keys) >= 2:
+        add("".join(keys[:2]) if len(keys) == 2 else "".join(keys[-2:]), 5.0)
+    specific = [k for k in keys if k not in GENERIC]
+    if specific:
+        head = specific[-1] if len(specific) <= 3 else specific[1]
+        add(head, 4.0)
+        for i, tag in enumerate(TOPIC_TAGS.get(head, [])):
+            add(tag, 3.5 - i * 0.1)
+    else:
+        head = ""
+    for pos, key in enumerate(keys):
+        for i, tag in enumerate(TOPIC_TAGS.get(key, [])):
+            add(tag, 3.0 - pos * 0.1 - i * 0.05)
+        if key in GENERIC:
+            add(key, 0.5)
+        elif len(key) >= 4 and key not in TOPIC_TAGS:
+            add(key, 2.0 - pos * 0.1)
+        elif key in TOPIC_TAGS:
+            add(key, 1.5 - pos * 0.1)
+    banned = [b.lower() for b in voice.banned_words if b.strip()]
+    ranked = sorted(scored, key=lambda t: -scored[t])
+    chosen = [t for t in ranked if not any(b in t for b in banned)][:count]
+    return [_camel(t) if camel else t for t in chosen]
+
+
+def strip_banned(text: str, banned: list[str]) -> str:
+    for word in banned:
+        if word.strip():
+            text = re.sub(rf"(?i)\b{re.escape(word.strip())}\b\s?", "", text)
+    return re.sub(r"[ \t]{2,}", " ", text).strip()

@@ -1,0 +1,121 @@
+"""The graph's nodes: ingest -> plan -> (approve) -> tools -> plan ... -> respond."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from langchain_core.messages import AIMessage, ToolMessage
+from langgraph.runtime import Runtime
+from langgraph.types import Command, interrupt
+
+from agent.content.briefs import detect_platforms
+from agent.core import repo
+from agent.core.db import session_scope
+from agent.graph.reply import compose_reply
+from agent.graph.state import StudioState
+from agent.graph.turn import message_text, turn_messages
+from agent.services.context import Context
+from agent.services.ingest import turn_inputs
+from tools import SENSITIVE_TOOLS
+
+
+def ingest(state: StudioState, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Validate the new input and resolve the turn's target platforms."""
+    ctx = runtime.context
+    human, _ = turn_messages(state.get("messages", []))
+    text = message_text(human)
+    limit = ctx.services.settings.max_message_chars
+    if len(text) > limit:
+        reply = f"That message is {len(text):,} characters; the most I take is {limit:,}. Please shorten it."
+        return {"messages": [AIMessage(content=reply)], "rejected": True}
+    inputs = turn_inputs(
+        ctx.services.engine, user_id=ctx.user_id, text=text, assets=state.get("assets") or []
+    )
+    if inputs.problem:
+        return {"messages": [AIMessage(content=inputs.problem)], "rejected": True}
+    platforms = list(dict.fromkeys([*ctx.platforms, *detect_platforms(text)]))
+    if not platforms:
+        with session_scope(ctx.services.engine) as session:
+            profile = repo.get_brand_profile(session, user_id=ctx.user_id)
+            platforms = list(profile.default_platforms)
+    if not platforms:
+        platforms = list(ctx.services.settings.default_platforms)
+    return {"platforms": platforms, "rejected": False, "assets": inputs.assets, "urls": inputs.urls}
+
+
+async def after_ingest(state: StudioState) -> Literal["plan", "__end__"]:
+    return "__end__" if state.get("rejected") else "plan"
+
+
+async def plan(state: StudioState, runtime: Runtime[Context]) -> dict[str, Any]:
+    message = await runtime.context.services.planner.plan(dict(state), runtime.context)
+    return {"messages": [message]}
+
+
+async def after_plan(state: StudioState) -> Literal["approve", "tools", "respond"]:
+    last = state["messages"][-1]
+    if isinstance(last, AIMessage) and last.tool_calls:
+        if any(call["name"] in SENSITIVE_TOOLS for call in last.tool_calls):
+            return "approve"
+        return "tools"
+    return "respond"
+
+
+def approval_request(calls: list[dict[str, Any]]) -> dict[str, Any]:
+    actions = [{"tool": c["name"], "args": c["args"], "id": c["id"]} for c in calls]
+    described = "; ".join(
+        f"{a['tool']}({', '.join(f'{k}={v!r}' for k, v in a['args'].items())})" for a in actions
+    )
+    return {"type": "approval", "question": f"May I do this: {described}?", "actions": actions}
+
+
+def is_approved(decision: Any) -> tuple[bool, str]:
+    """Accepts True/False, "approve"/"decline", or {"approved": bool, "note": str}."""
+    if isinstance(decision, dict):
+        return bool(decision.get("approved")), str(decision.get("note", ""))
+    if isinstance(decision, str):
+        return decision.strip().lower() in {"approve", "approved", "yes", "y", "ok"}, ""
+    return bool(decision), ""
+
+
+def approve(state: StudioState, runtime: Runtime[Context]) -> Command[Literal["tools", "plan"]]:
+    """Stop for the user's decision before a sensitive tool. Nothing here runs twice with side effects:
+    LangGraph re-runs this node from the top on resume, so all writes come after ``interrupt``."""
+    last = state["messages"][-1]
+    assert isinstance(last, AIMessage)
+    sensitive: list[dict[str, Any]] = [dict(c) for c in last.tool_calls if c["name"] in SENSITIVE_TOOLS]
+    approved, note = is_approved(interrupt(approval_request(sensitive)))
+    if approved:
+        return Command(goto="tools")
+    ctx = runtime.context
+    with session_scope(ctx.services.engine) as session:
+        for call in sensitive:
+            repo.record_approval(
+                session,
+                user_id=ctx.user_id,
+                tool=call["name"],
+                decision="declined",
+                target=",".join(f"{k}:{v}" for k, v in call["args"].items())[:200],
+                thread_id=ctx.thread_id,
+                note=note,
+            )
+    declined = [
+        ToolMessage(
+            content=f"The user declined {call['name']}; it was not run.",
+            tool_call_id=call["id"],
+            name=call["name"],
+            artifact={"type": "declined", "tool": call["name"], "args": call["args"]},
+        )
+        for call in last.tool_calls
+    ]
+    return Command(goto="plan", update={"messages": declined})
+
+
+async def respond(state: StudioState, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Finish the turn. A model's own answer stands; the rules planner's empty answer is written here."""
+    last = state["messages"][-1]
+    if isinstance(last, AIMessage) and message_text(last).strip():
+        return {}
+    _, turn = turn_messages(state["messages"])
+    reply = compose_reply(turn)
+    return {"messages": [AIMessage(content=reply, id=last.id)]}

@@ -1,0 +1,200 @@
+"""Draft cards: what the web studio shows for each draft, computed from the database (never from what the
+browser sends back), and the "best time" a card's Schedule button offers.
+
+A card holds the draft's text and hashtags, its length counted by the platform's rule against the limit,
+its media, the score (recomputed with the scorer, so the suggestions match) and the top suggestions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from agent.content.briefs import extract_subject
+from agent.content.fitting import compose
+from agent.content.optimize.scorer import score_post
+from agent.content.optimize.timing import best_time
+from agent.core import repo
+from agent.core.models import Asset, Draft, EmojiPolicy
+from agent.services.records import load_records
+from prompts.counting import count
+from prompts.platforms import rule, rule_with
+
+TOP_SUGGESTIONS = 3
+MAX_CARDS = 20  # drafts shown as cards after one turn (variants included)
+
+
+@dataclass(frozen=True)
+class CardMedia:
+    asset_id: int
+    kind: str
+    filename: str
+    mime: str
+    storage_path: str
+
+
+@dataclass(frozen=True)
+class DraftCard:
+    id: int
+    platform: str
+    platform_label: str
+    kind: str
+    text: str
+    hashtags: tuple[str, ...]
+    length: int
+    limit: int
+    counting: str
+    score: float
+    suggestions: tuple[str, ...]
+    status: str
+    writer: str
+    media: tuple[CardMedia, ...] = field(default_factory=tuple)
+    thread_posts: tuple[str, ...] = field(default_factory=tuple)
+    note: str | None = None
+
+    @property
+    def fits(self) -> bool:
+        return self.length <= self.limit
+
+    @property
+    def post_text(self) -> str:
+        """The post as published: text, a blank line, the hashtags."""
+        return compose(self.text, list(self.hashtags))
+
+    @property
+    def count_label(self) -> str:
+        """``"226 / 2,200"``: the length in the platform's units against its limit."""
+        return f"{self.length:,} / {self.limit:,}"
+
+
+def _media(session: Session, draft: Draft) -> tuple[CardMedia, ...]:
+    out = []
+    for asset_id in draft.media or []:
+        asset = session.get(Asset, asset_id)
+        if asset is None or asset.user_id != draft.user_id or asset.id is None:
+            continue
+        out.append(
+            CardMedia(
+                asset_id=asset.id,
+                kind=asset.kind,
+                filename=asset.filename,
+                mime=asset.mime,
+                storage_path=asset.storage_path,
+            )
+        )
+    return tuple(out)
+
+
+def draft_card(session: Session, *, user_id: str, draft_id: int) -> DraftCard:
+    """The card of one of the user's drafts (another user's draft is :class:`~agent.errors.NotFound`)."""
+    draft = repo.get_draft(session, user_id=user_id, draft_id=draft_id)
+    assert draft.id is not None
+    r = rule(draft.platform)
+    meta = draft.meta or {}
+    limit = int(meta.get("limit") or r.limit)
+    posts = (
+        tuple(p for p in (meta.get("posts") or []) if isinstance(p, str)) if draft.kind == "thread" else ()
+    )
+    if posts:  # a thread: every post counts on its own; the card shows the longest
+        length = max(count(p, r.counting) for p in posts)
+    else:
+        length = count(compose(draft.text, list(draft.hashtags)), r.counting)
+    profile = repo.get_brand_profile(session, user_id=user_id)
+    result = score_post(
+        draft.text,
+        list(draft.hashtags),
+        rule_with(r.name, {r.name: limit}),  # the limit the draft was written to (a Mastodon instance's)
+        bool(draft.media),
+        emoji_allowed=profile.emoji_policy != EmojiPolicy.NONE.value,
+    )
+    return DraftCard(
+        id=draft.id,
+        platform=r.name,
+        platform_label=r.label,
+        kind=draft.kind,
+        text=draft.text,
+        hashtags=tuple(draft.hashtags),
+        length=length,
+        limit=limit,
+        counting=r.counting,
+        score=result.total,
+        suggestions=result.suggestions[:TOP_SUGGESTIONS],
+        status=draft.status,
+        writer=draft.writer,
+        media=_media(session, draft),
+        thread_posts=posts,
+        note=str(meta["note"]) if meta.get("note") else None,
+    )
+
+
+def draft_cards(session: Session, *, user_id: str, draft_ids: list[int]) -> list[DraftCard]:
+    """Cards for these drafts (each once, in order, at most :data:`MAX_CARDS`)."""
+    ids = list(dict.fromkeys(int(i) for i in draft_ids))[:MAX_CARDS]
+    return [draft_card(session, user_id=user_id, draft_id=i) for i in ids]
+
+
+def best_slot(
+    session: Session, *, user_id: str, platform: str, now: datetime | None = None
+) -> tuple[datetime, str]:
+    """The next best posting slot for ``platform`` (local time, tz-aware) and the timezone it is in: the
+    same ranking as the ``best_time`` tool (published studies blended with the account's own metrics)."""
+    tz = repo.get_brand_profile(session, user_id=user_id).timezone or "UTC"
+    name = rule(platform).name
+    records = load_records(session, user_id=user_id, platform=name)
+    ranked = best_time(name, tz, records, top=1, now=now or datetime.now(UTC))
+    return ranked.slots[0].next_local, tz
+
+
+def card_dict(card: DraftCard) -> dict[str, Any]:
+    """A card as plain data (what tests and JSON callers read)."""
+    return {
+        "id": card.id,
+        "platform": card.platform,
+        "length": card.length,
+        "limit": card.limit,
+        "fits": card.fits,
+        "score": card.score,
+        "suggestions": list(card.suggestions),
+        "hashtags": list(card.hashtags),
+        "media": [m.asset_id for m in card.media],
+        "status": card.status,
+    }
+
+
+_DRAFT_BLOCKS = re.compile(
+    r"^\*\*[^*\n]{1,40}\*\* — draft #\d+ · .*?^Say “approve draft #\d+” to approve it[^\n]*\.[ \t]*$",
+    re.MULTILINE | re.DOTALL,
+)
+_NOTE_LINE = re.compile(r"^_(?P<note>[^\n]+)_[ \t]*$", re.MULTILINE)
+
+
+def strip_draft_blocks(reply: str, shown_notes: Collection[str] = ()) -> str:
+    """The agent's reply without the drafts it lists (the web studio shows them as cards instead); the
+    notes in between (which writer wrote them and why, rules learned) are kept, except ``shown_notes``
+    (the cards carry those). A reply without drafts comes back unchanged."""
+    match = _DRAFT_BLOCKS.search(reply)
+    if match is None:
+        return reply.strip()
+    skip = {" ".join(n.split()) for n in shown_notes}
+    notes = [
+        m["note"] for m in _NOTE_LINE.finditer(match.group(0)) if " ".join(m["note"].split()) not in skip
+    ]
+    kept = [reply[: match.start()].strip(), *(f"_{n}_" for n in notes), reply[match.end() :].strip()]
+    return "\n\n".join(part for part in kept if part)
+
+
+def regenerate_request(session: Session, *, user_id: str, draft_id: int) -> tuple[str, str]:
+    """(request, platform) that writes a fresh draft of the same post for the same platform: the original
+    brief's subject, without the platform names it had (those would add drafts for other platforms)."""
+
+    draft = repo.get_draft(session, user_id=user_id, draft_id=draft_id)
+    brief = str((draft.meta or {}).get("brief") or "")
+    subject = extract_subject(brief) if brief else ""
+    if not subject:
+        subject = " ".join(draft.text.split())[:200]
+    return f"write a new post about {subject}", rule(draft.platform).name
