@@ -33,7 +33,9 @@ TOOLS += [split_thread, translate, rewrite_tone, write_alt_text]
 TOOLS += [edit_draft, list_voice_rules, delete_voice_rule]
 TOOLS += [link_slack]
 
+TOOL_NAMES: frozenset[str] = frozenset(t.name for t in TOOLS)
+
 # The graph stops for the user's approval before running any of these.
 SENSITIVE_TOOLS: frozenset[str] = frozenset({"approve_draft", "schedule_post", "publish_now"})
 
-__all__ = ["SENSITIVE_TOOLS", "TOOLS"]
+__all__ = ["SENSITIVE_TOOLS", "TOOLS", "TOOL_NAMES"]

@@ -11,7 +11,7 @@ from agent.core import repo
 from agent.core.errors import StudioError
 from agent.core.models import DraftStatus
 from tools.common import user_session
-from tools.writing import draft_view
+from tools.writing import draft_result
 
 
 @tool(response_format="content_and_artifact")
@@ -36,5 +36,5 @@ def approve_draft(draft_id: int, runtime: ToolRuntime[Any], note: str = "") -> t
             thread_id=ctx.thread_id,
             note=note,
         )
-        view = draft_view(draft)
+        view = draft_result(session, draft)
     return f"Draft #{draft_id} is approved.", view

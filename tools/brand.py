@@ -26,7 +26,7 @@ from agent.core.models import Memory
 from prompts.counting import count
 from tools.common import user_session
 from tools.voice import voice_for
-from tools.writing import draft_view, platform_rule
+from tools.writing import draft_result, platform_rule
 
 MAX_EDIT_CHARS = 70_000
 MAX_VERSIONS = 10
@@ -161,7 +161,7 @@ def edit_draft(
             meta=meta,
             score=score_post(body, new_tags, r, bool(draft.media), emoji_allowed=voice.emoji_allowed).total,
         )
-        view = draft_view(updated)
+        view = draft_result(session, updated)
         rules = [{"id": m.id, "content": m.content} for m in stored]
     view["learned"] = rules
     reply = f"Saved your edit of draft #{draft_id} (version {len(meta['versions']) + 1})."

@@ -30,7 +30,7 @@ from agent.services.records import competitor_names, load_records, record_from_m
 from prompts.platforms import rule
 from tools.common import user_session
 from tools.voice import voice_for
-from tools.writing import draft_view, platform_rule
+from tools.writing import draft_result, platform_rule
 
 MAX_TEXT_CHARS = 10_000
 
@@ -222,7 +222,7 @@ def improve_post(draft_id: int, runtime: ToolRuntime[Any]) -> tuple[str, dict[st
             score=result.after.total,
             meta={"improved_from": draft.id, "changes": list(result.changes)},
         )
-        view = draft_view(new)
+        view = draft_result(session, new)
     factor_lines = [f"- {f['label']}: {f['before']} → {f['after']}" for f in result.factor_changes()]
     reply = "\n".join(
         [
@@ -277,7 +277,7 @@ def ab_variants(draft_id: int, runtime: ToolRuntime[Any], n: int = 3) -> tuple[s
             )
             items.append(
                 {
-                    **draft_view(saved),
+                    **draft_result(session, saved),
                     "has_media": bool(draft.media),
                     "label": v.label,
                     "hypothesis": v.hypothesis,

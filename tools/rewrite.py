@@ -27,7 +27,7 @@ from prompts.platforms import PlatformRule
 from tools.common import user_session
 from tools.vision import describe_image
 from tools.voice import voice_for
-from tools.writing import draft_view, material_language, platform_rule
+from tools.writing import draft_result, material_language, platform_rule
 
 MAX_TEXT_CHARS = 10_000
 MAX_TONE_CHARS = 100
@@ -122,7 +122,7 @@ def _save_result(
         meta=meta,
         emoji_allowed=voice.emoji_allowed,
     )
-    return draft_view(saved), new_text, new_tags
+    return draft_result(session, saved), new_text, new_tags
 
 
 @tool(response_format="content_and_artifact")

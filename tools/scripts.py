@@ -7,7 +7,7 @@ from typing import Any
 from langchain_core.tools import tool
 from langgraph.prebuilt import ToolRuntime
 
-from agent.content.fitting import compose
+from agent.content.fitting import compose, room_for
 from agent.content.writers.base import ScriptRequest, SummaryRequest, TimedText
 from agent.content.writers.output import fit_output
 from agent.core import repo
@@ -16,9 +16,9 @@ from agent.core.errors import StudioError
 from agent.core.repo import assets as asset_repo
 from agent.services.context import Context
 from agent.services.perception import SPEECH_KINDS
-from prompts.counting import count, trim_to_limit
+from prompts.counting import trim_to_limit
 from tools.voice import voice_for
-from tools.writing import draft_view, platform_rule
+from tools.writing import draft_result, platform_rule
 
 MAX_SOURCE_CHARS = 20_000  # of a transcript or text handed to a writer
 SUMMARY_SOURCES = {"url": "article", "text": "document", "audio": "transcript", "video": "transcript"}
@@ -90,7 +90,7 @@ def write_script(
         script = script.model_copy(update={"caption": caption, "hashtags": tags})
         body = script.as_text()
         tags = script.hashtags[: r.hashtags_max]
-        room = r.limit - count("\n\n" + " ".join(f"#{t}" for t in tags), r.counting) if tags else r.limit
+        room = room_for(r, tags)
         body = trim_to_limit(body, room, r.counting)
         draft = repo.create_draft(
             session,
@@ -110,7 +110,7 @@ def write_script(
                 "fallback_reason": script.fallback_reason,
             },
         )
-        view = draft_view(draft)
+        view = draft_result(session, draft)
     view["script"] = script.model_dump(exclude={"writer", "fallback_reason"})
     summary = f"Script draft #{view['id']} for {r.label} ({len(script.beats)} beats):\n{compose(body, tags)}\n\nCaption: {script.caption}"
     return summary, view

@@ -16,7 +16,7 @@ from prompts.threads import MAX_POSTS, THREAD_PLATFORMS, ThreadTooLong, numbered
 from prompts.threads import split_thread as split_posts
 from tools.common import user_session
 from tools.voice import voice_for
-from tools.writing import draft_view, platform_rule
+from tools.writing import draft_result, platform_rule
 
 MAX_SOURCE_CHARS = 20_000
 
@@ -109,7 +109,7 @@ def split_thread(
             media=list(draft.media) if draft else [],
             meta=meta,
         )
-        view = draft_view(saved)
+        view = draft_result(session, saved)
     view["posts"] = published
     lengths = ", ".join(str(count(p, r.counting)) for p in published)
     summary = (

@@ -6,6 +6,7 @@ from typing import Any
 
 from langchain_core.tools import tool
 from langgraph.prebuilt import ToolRuntime
+from sqlmodel import Session
 
 from agent.content.briefs import extract_subject
 from agent.content.fitting import compose, dedupe_tags, fit, hashtag_block
@@ -18,9 +19,9 @@ from agent.core.errors import StudioError
 from agent.core.models import Draft
 from agent.core.repo import assets
 from agent.services.context import Context
-from prompts.counting import count
+from agent.services.views.drafts import draft_view
 from prompts.languages import language_name, normalize_language, requested_language, strip_language_request
-from prompts.platforms import PlatformRule, rule, rule_with
+from prompts.platforms import PlatformRule, rule_with
 from tools.common import user_session
 from tools.voice import voice_for
 
@@ -34,32 +35,9 @@ def platform_rule(ctx: Context, platform: str) -> PlatformRule:
     return rule_with(platform, {"mastodon": ctx.services.settings.mastodon_max_chars})
 
 
-def draft_view(draft: Draft) -> dict[str, Any]:
-    r = rule(draft.platform)
-    limit = int((draft.meta or {}).get("limit") or r.limit)
-    posts = (draft.meta or {}).get("posts") if draft.kind == "thread" else None
-    if posts:  # a thread: each post counts on its own
-        length = max(count(p, r.counting) for p in posts)
-    else:
-        length = count(compose(draft.text, list(draft.hashtags)), r.counting)
-    return {
-        "type": "draft",
-        "id": draft.id,
-        "platform": draft.platform,
-        "platform_label": r.label,
-        "kind": draft.kind,
-        "text": draft.text,
-        "hashtags": list(draft.hashtags),
-        "length": length,
-        "limit": limit,
-        "score": draft.score,
-        "writer": draft.writer,
-        "status": draft.status,
-        "fallback_reason": (draft.meta or {}).get("fallback_reason"),
-        "media": list(draft.media or []),
-        "language": (draft.meta or {}).get("language"),
-        "note": (draft.meta or {}).get("note"),
-    }
+def draft_result(session: Session, draft: Draft) -> dict[str, Any]:
+    """A draft as a tool result: the one draft view (:class:`DraftView`) as plain data."""
+    return draft_view(session, draft).model_dump(mode="json")
 
 
 def _error(message: str) -> tuple[str, dict[str, Any]]:
@@ -168,7 +146,7 @@ def write_caption(
             score=score_post(text, tags, r, bool(media_ids), emoji_allowed=voice.emoji_allowed).total,
             meta=meta,
         )
-        view = draft_view(draft)
+        view = draft_result(session, draft)
     summary = (
         f"Draft #{view['id']} for {r.label} in {language_name(lang)} ({view['length']}/{r.limit} characters):"
         f"\n{compose(text, tags)}"
@@ -222,7 +200,7 @@ def suggest_hashtags(
                 hashtags=tags,
                 score=new_score,
             )
-            view = draft_view(draft)
+            view = draft_result(session, draft)
             return f"Draft #{draft.id} hashtags: {hashtag_block(tags)}", view
         tags = dedupe_tags(result.hashtags, wanted)
     return f"Hashtags for {r.label}: {hashtag_block(tags)}", {

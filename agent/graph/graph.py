@@ -1,4 +1,7 @@
-"""The agent graph, compiled in one place: ingest -> plan -> [approve] -> tools <-> plan -> respond."""
+"""The agent graph, compiled in one place: ingest -> plan -> [approve] -> tools <-> plan -> respond.
+
+A UI action (a button in the web studio or Slack) enters with its tool call made: [approve] -> tools ->
+respond, with the same approval interrupt and the same records as a planned call."""
 
 from __future__ import annotations
 
@@ -24,9 +27,9 @@ def build_graph(
     graph.add_node("approve", nodes.approve)
     graph.add_node("tools", ToolNode(TOOLS))
     graph.add_node("respond", nodes.respond)
-    graph.add_edge(START, "ingest")
+    graph.add_conditional_edges(START, nodes.entry)
     graph.add_conditional_edges("ingest", nodes.after_ingest, {"plan": "plan", "__end__": END})
     graph.add_conditional_edges("plan", nodes.after_plan)
-    graph.add_edge("tools", "plan")
+    graph.add_conditional_edges("tools", nodes.after_tools)
     graph.add_edge("respond", END)
     return graph.compile(checkpointer=checkpointer)

@@ -43,6 +43,24 @@ def ingest(state: StudioState, runtime: Runtime[Context]) -> dict[str, Any]:
     return {"platforms": platforms, "rejected": False, "assets": inputs.assets, "urls": inputs.urls}
 
 
+async def entry(state: StudioState) -> Literal["ingest", "approve", "tools"]:
+    """A message is ingested, then planned. A UI action (``Studio.run_action``) arrives with its tool call
+    already made: it goes straight to the approval (a sensitive tool) or to the tools."""
+    if state.get("action"):
+        return "approve" if _sensitive(state) else "tools"
+    return "ingest"
+
+
+async def after_tools(state: StudioState) -> Literal["plan", "respond"]:
+    """After the tools, the planner decides the next step; an action's turn ends with its result."""
+    return "respond" if state.get("action") else "plan"
+
+
+def _sensitive(state: StudioState) -> bool:
+    last = state["messages"][-1]
+    return isinstance(last, AIMessage) and any(call["name"] in SENSITIVE_TOOLS for call in last.tool_calls)
+
+
 async def after_ingest(state: StudioState) -> Literal["plan", "__end__"]:
     return "__end__" if state.get("rejected") else "plan"
 
@@ -55,9 +73,7 @@ async def plan(state: StudioState, runtime: Runtime[Context]) -> dict[str, Any]:
 async def after_plan(state: StudioState) -> Literal["approve", "tools", "respond"]:
     last = state["messages"][-1]
     if isinstance(last, AIMessage) and last.tool_calls:
-        if any(call["name"] in SENSITIVE_TOOLS for call in last.tool_calls):
-            return "approve"
-        return "tools"
+        return "approve" if _sensitive(state) else "tools"
     return "respond"
 
 
@@ -78,7 +94,7 @@ def is_approved(decision: Any) -> tuple[bool, str]:
     return bool(decision), ""
 
 
-def approve(state: StudioState, runtime: Runtime[Context]) -> Command[Literal["tools", "plan"]]:
+def approve(state: StudioState, runtime: Runtime[Context]) -> Command[Literal["tools", "plan", "respond"]]:
     """Stop for the user's decision before a sensitive tool. Nothing here runs twice with side effects:
     LangGraph re-runs this node from the top on resume, so all writes come after ``interrupt``."""
     last = state["messages"][-1]
@@ -108,14 +124,15 @@ def approve(state: StudioState, runtime: Runtime[Context]) -> Command[Literal["t
         )
         for call in last.tool_calls
     ]
-    return Command(goto="plan", update={"messages": declined})
+    return Command(goto="respond" if state.get("action") else "plan", update={"messages": declined})
 
 
 async def respond(state: StudioState, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Finish the turn. A model's own answer stands; the rules planner's empty answer is written here."""
+    """Finish the turn. A model's own answer stands; the rules planner's empty answer is written here (in
+    its place), and so is an action's answer (after its tool results)."""
     last = state["messages"][-1]
     if isinstance(last, AIMessage) and message_text(last).strip():
         return {}
     _, turn = turn_messages(state["messages"])
     reply = compose_reply(turn)
-    return {"messages": [AIMessage(content=reply, id=last.id)]}
+    return {"messages": [AIMessage(content=reply, id=last.id if isinstance(last, AIMessage) else None)]}

@@ -14,3 +14,4 @@ class StudioState(TypedDict, total=False):
     rejected: bool  # ingest refused the input; the reply says why
     assets: list[dict[str, Any]]  # this turn's ingested inputs (asset views), set by Studio.run_turn
     urls: list[str]  # links in this turn's message, found by ingest (read by the read_url tool)
+    action: bool  # the turn is a UI action (Studio.run_action): its tool call is made, no planning

@@ -19,12 +19,14 @@ from agent.core.errors import InputError, NotFound
 from agent.core.migrate import ensure_schema
 from agent.core.settings import Settings
 from agent.graph.graph import build_graph
-from agent.graph.turn import latest_drafts, message_text, turn_messages
+from agent.graph.turn import call, latest_drafts, message_text, turn_messages
 from agent.runtime.services import build_services, close_local_model, start_timer
 from agent.services.context import Context, Services
 from agent.services.ingest import Attachment, Ingested
 from agent.services.memory import open_checkpointer
+from agent.services.views.drafts import DraftView
 from prompts.platforms import resolve_platform
+from tools import TOOL_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -33,50 +35,18 @@ EventHandler = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 class TurnResult(BaseModel):
-    """The outcome of one agent turn; ``studio ask --json`` prints exactly this shape (plus thread_id)."""
+    """The outcome of one agent turn; ``studio ask --json`` prints exactly this shape."""
 
     reply: str
     tools: list[str] = Field(default_factory=list)
-    drafts: list[dict[str, Any]] = Field(default_factory=list)
+    drafts: list[DraftView] = Field(default_factory=list)
     assets: list[dict[str, Any]] = Field(default_factory=list)
     backend: dict[str, str] = Field(default_factory=dict)
     approval: dict[str, Any] | None = None
     thread_id: str = ""
 
-    def awaits_only(self, tool: str, draft_id: int) -> bool:
-        """The turn stopped for the approval of exactly one action: ``tool`` on draft ``draft_id`` — what a
-        UI button (web card, Slack preview) has just asked for, so the click itself is the approval."""
-        actions = (self.approval or {}).get("actions") or []
-        return (
-            len(actions) == 1
-            and actions[0].get("tool") == tool
-            and str((actions[0].get("args") or {}).get("draft_id")) == str(draft_id)
-        )
-
     def public(self) -> dict[str, Any]:
-        drafts = [
-            {
-                "id": d["id"],
-                "platform": d["platform"],
-                "text": d["text"],
-                "hashtags": d["hashtags"],
-                "score": d.get("score"),
-                "length": d.get("length"),
-                "limit": d.get("limit"),
-                "writer": d.get("writer"),
-                "status": d.get("status"),
-            }
-            for d in self.drafts
-        ]
-        return {
-            "reply": self.reply,
-            "tools": self.tools,
-            "drafts": drafts,
-            "assets": self.assets,
-            "backend": self.backend,
-            "approval": self.approval,
-            "thread_id": self.thread_id,
-        }
+        return self.model_dump(mode="json")
 
 
 class Studio:
@@ -146,35 +116,95 @@ class Studio:
             raise InputError("Give either a message or an approval decision.")
         if text is not None and not text.strip() and not attachments:
             raise InputError("The message is empty.")
-        ctx = Context(
+        ctx = self._context(user_id, thread_id, channel, platforms)
+        config = self._config(user_id, thread_id)
+        if resume is not None:
+            return await self._resume(ctx, config, resume, on_event)
+        await self._check_thread(config, user_id)
+        ingested = await self._ingest(user_id, attachments) if attachments else []
+        graph_input = {
+            "messages": [HumanMessage(content=text or "")],
+            "assets": [i.view() for i in ingested],
+            "action": False,
+        }
+        return await self._stream(graph_input, ctx, config, on_event)
+
+    async def run_action(
+        self,
+        *,
+        user_id: str,
+        thread_id: str,
+        tool: str,
+        args: dict[str, Any],
+        channel: str = "web",
+        on_event: EventHandler | None = None,
+    ) -> TurnResult:
+        """A UI action — a button in the web studio or in Slack — as a turn whose tool call is already made:
+        no words to parse, no planner. It takes the graph's own path (the approval step for a sensitive tool,
+        the tools, the reply) and leaves the same records as a planned call. The click is the user's
+        approval of exactly this call, so its approval is given here and recorded as coming from the button.
+        """
+        if tool not in TOOL_NAMES:
+            raise InputError(f"Unknown action {tool!r}.")
+        ctx = self._context(user_id, thread_id, channel, ())
+        config = self._config(user_id, thread_id)
+        await self._check_thread(config, user_id)
+        request = call(tool, **args)
+        graph_input = {
+            "messages": [
+                HumanMessage(content=action_text(tool, args), additional_kwargs={"action": tool}),
+                AIMessage(content="", tool_calls=[request], response_metadata={"planner": "action"}),
+            ],
+            "assets": [],
+            "urls": [],
+            "action": True,
+        }
+        result = await self._stream(graph_input, ctx, config, on_event)
+        actions = (result.approval or {}).get("actions") or []
+        if [a.get("id") for a in actions] == [request["id"]]:
+            note = f"approved with the {channel} studio's button"
+            result = await self._resume(ctx, config, {"approved": True, "note": note}, on_event)
+        return result
+
+    def _context(
+        self, user_id: str, thread_id: str, channel: str, platforms: list[str] | tuple[str, ...]
+    ) -> Context:
+        return Context(
             services=self.services,
             user_id=user_id,
             thread_id=thread_id,
             channel=channel,
             platforms=self._platforms(platforms),
         )
-        config: dict[str, Any] = {
+
+    @staticmethod
+    def _config(user_id: str, thread_id: str) -> dict[str, Any]:
+        return {
             "configurable": {"thread_id": thread_id},
             "recursion_limit": RECURSION_LIMIT,
             "metadata": {"owner": user_id},  # kept in every checkpoint: a thread belongs to one user
         }
-        if resume is not None:
-            snapshot = await self.graph.aget_state(config)
-            self._check_owner(snapshot.metadata, user_id)
-            if not snapshot.interrupts:
-                raise InputError("There is nothing waiting for your approval in this conversation.")
-            graph_input: Any = Command(resume=resume)
-        else:
-            latest = await self.graph.checkpointer.aget_tuple(config)
-            self._check_owner(latest.metadata if latest else None, user_id)
-            ingested = await self._ingest(user_id, attachments) if attachments else []
-            graph_input = {
-                "messages": [HumanMessage(content=text or "")],
-                "assets": [i.view() for i in ingested],
-            }
+
+    async def _check_thread(self, config: dict[str, Any], user_id: str) -> None:
+        latest = await self.graph.checkpointer.aget_tuple(config)
+        self._check_owner(latest.metadata if latest else None, user_id)
+
+    async def _resume(
+        self, ctx: Context, config: dict[str, Any], decision: Any, on_event: EventHandler | None
+    ) -> TurnResult:
+        snapshot = await self.graph.aget_state(config)
+        self._check_owner(snapshot.metadata, ctx.user_id)
+        if not snapshot.interrupts:
+            raise InputError("There is nothing waiting for your approval in this conversation.")
+        return await self._stream(Command(resume=decision), ctx, config, on_event)
+
+    async def _stream(
+        self, graph_input: Any, ctx: Context, config: dict[str, Any], on_event: EventHandler | None
+    ) -> TurnResult:
+        resumed = isinstance(graph_input, Command)
         # The turn is rebuilt from the node updates (the same reducer as the graph's state), so no full-state
         # snapshot is streamed; a resumed turn began before the interrupt, so it is read back at the end.
-        messages: list[Any] = list(graph_input["messages"]) if resume is None else []
+        messages: list[Any] = [] if resumed else list(graph_input["messages"])
         state_assets: list[dict[str, Any]] = []
         pending: dict[str, Any] | None = None
         # Progress events ("custom") only when someone listens: that stream mode costs a few ms per turn.
@@ -198,11 +228,11 @@ class Studio:
             if on_event is not None:
                 for event in _events(chunk):
                     await on_event(event)
-        if resume is not None:
+        if resumed:
             snapshot = await self.graph.aget_state(config)
             messages = snapshot.values.get("messages", [])
             state_assets = snapshot.values.get("assets") or []
-        return self._turn_result(messages, pending, thread_id, state_assets)
+        return self._turn_result(messages, pending, ctx.thread_id, state_assets)
 
     async def _ingest(self, user_id: str, attachments: Sequence[Attachment]) -> list[Ingested]:
 
@@ -236,9 +266,9 @@ class Studio:
         else:
             reply = message_text(last) if isinstance(last, AIMessage) else ""
         tools = [m.name or "" for m in turn if isinstance(m, ToolMessage) and _ran(m)]
-        drafts = latest_drafts(turn)
+        drafts = [DraftView.model_validate(d) for d in latest_drafts(turn)]
         backend = dict(self.services.backend)
-        writers = sorted({d["writer"] for d in drafts if d.get("writer")})
+        writers = sorted({d.writer for d in drafts if d.writer})
         if writers:
             backend["writer"] = ",".join(writers)
         return TurnResult(
@@ -250,6 +280,12 @@ class Studio:
             approval=approval,
             thread_id=thread_id,
         )
+
+
+def action_text(tool: str, args: dict[str, Any]) -> str:
+    """How a UI action reads in the conversation's history (never parsed: the call itself is recorded)."""
+    described = ", ".join(f"{k}={v!r}" for k, v in args.items())
+    return f"[{tool}({described})]"
 
 
 def turn_assets(attached: list[dict[str, Any]], turn: list[Any]) -> list[dict[str, Any]]:

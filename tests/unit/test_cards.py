@@ -14,11 +14,10 @@ from agent.content.optimize.timing import best_time
 from agent.core import repo
 from agent.core.db import session_scope
 from agent.core.errors import NotFound
-from agent.services.views.cards import (
+from agent.services.views.drafts import (
     best_slot,
-    card_dict,
-    draft_card,
-    draft_cards,
+    draft_views,
+    get_draft_view,
     regenerate_request,
     strip_draft_blocks,
 )
@@ -40,7 +39,7 @@ def test_a_card_counts_by_the_platforms_rule_and_carries_the_scorers_suggestions
             hashtags=["oatlatte"],
             meta={"brief": "write a tweet about our oat latte"},
         )
-        card = draft_card(session, user_id=user_id, draft_id=draft.id)
+        card = get_draft_view(session, user_id=user_id, draft_id=draft.id)
     expected = score_post(text, ["oatlatte"], "x", False)
     assert card.length == count(f"{text}\n\n#oatlatte", "weighted")  # the link weighs 23, the emoji 2
     assert card.length != len(f"{text}\n\n#oatlatte")
@@ -53,13 +52,13 @@ def test_a_card_counts_by_the_platforms_rule_and_carries_the_scorers_suggestions
     ops = [a.payload["op"] for a in draft_card_actions(card)]
     assert ops == ["approve", "edit", "regenerate", "variants", "improve", "schedule", "publish"]
     assert all(a.payload["draft_id"] == draft.id for a in draft_card_actions(card))
-    assert card_dict(card)["fits"] is True
+    assert card.model_dump(mode="json")["fits"] is True and "storage_path" not in str(card.model_dump())
 
 
 def test_an_over_long_draft_says_so(engine: Any, user_id: str) -> None:
     with session_scope(engine) as session:
         draft = repo.create_draft(session, user_id=user_id, platform="bluesky", text="word " * 80)
-        card = draft_card(session, user_id=user_id, draft_id=draft.id)
+        card = get_draft_view(session, user_id=user_id, draft_id=draft.id)
     assert not card.fits and card.length > card.limit == 300
     assert "over the limit by" in draft_card_content(card)
     assert "limit" in card.suggestions[0].lower() or "shorten" in card.suggestions[0].lower()
@@ -73,10 +72,10 @@ def test_cards_are_the_owners_only_and_capped(engine: Any, user_id: str) -> None
             repo.create_draft(session, user_id=user_id, platform="x", text=f"post {i}").id for i in range(25)
         ]
         with pytest.raises(NotFound):
-            draft_card(session, user_id=user_id, draft_id=theirs)
+            get_draft_view(session, user_id=user_id, draft_id=theirs)
         with pytest.raises(NotFound):
-            draft_cards(session, user_id=user_id, draft_ids=[mine[0], theirs])
-        cards = draft_cards(session, user_id=user_id, draft_ids=[mine[1], mine[0], mine[1], *mine])
+            draft_views(session, user_id=user_id, draft_ids=[mine[0], theirs])
+        cards = draft_views(session, user_id=user_id, draft_ids=[mine[1], mine[0], mine[1], *mine])
     assert [c.id for c in cards[:2]] == [mine[1], mine[0]] and len(cards) == 20
 
 

@@ -1,18 +1,15 @@
-"""Draft cards: what the web studio shows for each draft, computed from the database (never from what the
-browser sends back), and the "best time" a card's Schedule button offers.
-
-A card holds the draft's text and hashtags, its length counted by the platform's rule against the limit,
-its media, the score (recomputed with the scorer, so the suggestions match) and the top suggestions.
+"""The draft view — one shape for a draft on every surface — and what the draft cards offer: the "best time"
+of the Schedule button, the request a Regenerate button makes, the reply without the drafts the cards show.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 from sqlmodel import Session
 
 from agent.content.briefs import extract_subject
@@ -29,34 +26,60 @@ TOP_SUGGESTIONS = 3
 MAX_CARDS = 20  # drafts shown as cards after one turn (variants included)
 
 
-@dataclass(frozen=True)
-class CardMedia:
+class DraftMedia(BaseModel):
+    """An asset attached to a draft (the web studio shows images from ``storage_path``)."""
+
+    model_config = ConfigDict(frozen=True)
+
     asset_id: int
     kind: str
     filename: str
     mime: str
-    storage_path: str
+    storage_path: str = Field(
+        default="", exclude=True
+    )  # server-side only: never in JSON, a tool result or a reply
 
 
-@dataclass(frozen=True)
-class DraftCard:
+class DraftView(BaseModel):
+    """The one shape of a draft that every surface shows: the tools' results (``type="draft"``), the reply,
+    ``studio ask --json``, the web studio's cards and Slack's blocks. Computed from the database, never from
+    what a client sends back: the length counted by the platform's rule against the limit the draft was
+    written to, its media (the owner's only), the score and the scorer's top suggestions."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["draft"] = "draft"
     id: int
     platform: str
     platform_label: str
     kind: str
     text: str
-    hashtags: tuple[str, ...]
+    hashtags: list[str]
     length: int
     limit: int
-    counting: str
-    score: float
-    suggestions: tuple[str, ...]
+    counting: str = "chars"
+    score: float | None
+    suggestions: list[str] = Field(default_factory=list)
     status: str
     writer: str
-    media: tuple[CardMedia, ...] = field(default_factory=tuple)
-    thread_posts: tuple[str, ...] = field(default_factory=tuple)
+    fallback_reason: str | None = None
+    language: str | None = None
     note: str | None = None
+    media: list[DraftMedia] = Field(default_factory=list)
+    thread_posts: list[str] = Field(default_factory=list)
 
+    @field_validator("media", mode="before")
+    @classmethod
+    def _asset_ids(cls, value: Any) -> Any:
+        """Results saved by earlier versions list media as bare asset ids."""
+        if isinstance(value, list):
+            return [
+                {"asset_id": v, "kind": "", "filename": "", "mime": ""} if isinstance(v, int) else v
+                for v in value
+            ]
+        return value
+
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def fits(self) -> bool:
         return self.length <= self.limit
@@ -64,7 +87,7 @@ class DraftCard:
     @property
     def post_text(self) -> str:
         """The post as published: text, a blank line, the hashtags."""
-        return compose(self.text, list(self.hashtags))
+        return compose(self.text, self.hashtags)
 
     @property
     def count_label(self) -> str:
@@ -72,14 +95,14 @@ class DraftCard:
         return f"{self.length:,} / {self.limit:,}"
 
 
-def _media(session: Session, draft: Draft) -> tuple[CardMedia, ...]:
+def _media(session: Session, draft: Draft) -> list[DraftMedia]:
     out = []
     for asset_id in draft.media or []:
         asset = session.get(Asset, asset_id)
         if asset is None or asset.user_id != draft.user_id or asset.id is None:
             continue
         out.append(
-            CardMedia(
+            DraftMedia(
                 asset_id=asset.id,
                 kind=asset.kind,
                 filename=asset.filename,
@@ -87,24 +110,24 @@ def _media(session: Session, draft: Draft) -> tuple[CardMedia, ...]:
                 storage_path=asset.storage_path,
             )
         )
-    return tuple(out)
+    return out
 
 
-def draft_card(session: Session, *, user_id: str, draft_id: int) -> DraftCard:
-    """The card of one of the user's drafts (another user's draft is :class:`~agent.errors.NotFound`)."""
-    draft = repo.get_draft(session, user_id=user_id, draft_id=draft_id)
+def draft_view(session: Session, draft: Draft) -> DraftView:
+    """The view of a draft row the caller has already checked is the user's (see :func:`get_draft_view`).
+
+    The score is the one the draft was written with (its writer knew the platform's voice rules); a draft
+    saved without one is scored now. The suggestions always come from the scorer."""
     assert draft.id is not None
     r = rule(draft.platform)
     meta = draft.meta or {}
     limit = int(meta.get("limit") or r.limit)
-    posts = (
-        tuple(p for p in (meta.get("posts") or []) if isinstance(p, str)) if draft.kind == "thread" else ()
-    )
-    if posts:  # a thread: every post counts on its own; the card shows the longest
+    posts = [p for p in (meta.get("posts") or []) if isinstance(p, str)] if draft.kind == "thread" else []
+    if posts:  # a thread: every post counts on its own; the view shows the longest
         length = max(count(p, r.counting) for p in posts)
     else:
-        length = count(compose(draft.text, list(draft.hashtags)), r.counting)
-    profile = repo.get_brand_profile(session, user_id=user_id)
+        length = count(compose(draft.text, draft.hashtags), r.counting)
+    profile = repo.get_brand_profile(session, user_id=draft.user_id)
     result = score_post(
         draft.text,
         list(draft.hashtags),
@@ -112,30 +135,37 @@ def draft_card(session: Session, *, user_id: str, draft_id: int) -> DraftCard:
         bool(draft.media),
         emoji_allowed=profile.emoji_policy != EmojiPolicy.NONE.value,
     )
-    return DraftCard(
+    return DraftView(
         id=draft.id,
         platform=r.name,
         platform_label=r.label,
         kind=draft.kind,
         text=draft.text,
-        hashtags=tuple(draft.hashtags),
+        hashtags=list(draft.hashtags),
         length=length,
         limit=limit,
         counting=r.counting,
-        score=result.total,
-        suggestions=result.suggestions[:TOP_SUGGESTIONS],
+        score=draft.score if draft.score is not None else result.total,
+        suggestions=list(result.suggestions[:TOP_SUGGESTIONS]),
         status=draft.status,
         writer=draft.writer,
+        fallback_reason=meta.get("fallback_reason"),
+        language=meta.get("language"),
+        note=str(meta["note"]) if meta.get("note") else None,
         media=_media(session, draft),
         thread_posts=posts,
-        note=str(meta["note"]) if meta.get("note") else None,
     )
 
 
-def draft_cards(session: Session, *, user_id: str, draft_ids: list[int]) -> list[DraftCard]:
-    """Cards for these drafts (each once, in order, at most :data:`MAX_CARDS`)."""
+def get_draft_view(session: Session, *, user_id: str, draft_id: int) -> DraftView:
+    """The view of one of the user's drafts (another user's draft is :class:`~agent.core.errors.NotFound`)."""
+    return draft_view(session, repo.get_draft(session, user_id=user_id, draft_id=draft_id))
+
+
+def draft_views(session: Session, *, user_id: str, draft_ids: list[int]) -> list[DraftView]:
+    """Views of these drafts (each once, in order, at most :data:`MAX_CARDS`)."""
     ids = list(dict.fromkeys(int(i) for i in draft_ids))[:MAX_CARDS]
-    return [draft_card(session, user_id=user_id, draft_id=i) for i in ids]
+    return [get_draft_view(session, user_id=user_id, draft_id=i) for i in ids]
 
 
 def best_slot(
@@ -148,22 +178,6 @@ def best_slot(
     records = load_records(session, user_id=user_id, platform=name)
     ranked = best_time(name, tz, records, top=1, now=now or datetime.now(UTC))
     return ranked.slots[0].next_local, tz
-
-
-def card_dict(card: DraftCard) -> dict[str, Any]:
-    """A card as plain data (what tests and JSON callers read)."""
-    return {
-        "id": card.id,
-        "platform": card.platform,
-        "length": card.length,
-        "limit": card.limit,
-        "fits": card.fits,
-        "score": card.score,
-        "suggestions": list(card.suggestions),
-        "hashtags": list(card.hashtags),
-        "media": [m.asset_id for m in card.media],
-        "status": card.status,
-    }
 
 
 _DRAFT_BLOCKS = re.compile(
