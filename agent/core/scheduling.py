@@ -29,6 +29,7 @@ from sqlmodel import Session, col, select
 from agent.core import repo
 from agent.core.errors import InputError, NotFound, StudioError
 from agent.core.models import Asset, DraftStatus, PlatformAccount, PostState, PostTransition, ScheduledPost
+from agent.core.repo.base import owned
 from agent.core.timeparse import When, localize, zone
 
 S = PostState
@@ -124,10 +125,7 @@ def transition(
 
 
 def get_post(session: Session, *, user_id: str, post_id: int) -> ScheduledPost:
-    post = session.get(ScheduledPost, post_id)
-    if post is None or post.user_id != user_id:
-        raise NotFound(f"No post #{post_id}.")
-    return post
+    return owned(session, ScheduledPost, post_id, user_id=user_id, what="post")
 
 
 def history(session: Session, *, user_id: str, post_id: int) -> list[PostTransition]:

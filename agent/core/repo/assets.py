@@ -11,8 +11,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from agent.core.errors import InputError, NotFound
+from agent.core.errors import InputError
 from agent.core.models import Asset
+from agent.core.repo.base import owned
 
 PUBLIC_META_KEYS = frozenset(
     {
@@ -48,10 +49,7 @@ PUBLIC_META_KEYS = frozenset(
 
 
 def get_asset(session: Session, *, user_id: str, asset_id: int) -> Asset:
-    asset = session.get(Asset, asset_id)
-    if asset is None or asset.user_id != user_id:
-        raise NotFound(f"No asset #{asset_id}.")
-    return asset
+    return owned(session, Asset, asset_id, user_id=user_id, what="asset")
 
 
 def find_asset(session: Session, *, user_id: str, sha256: str) -> Asset | None:
