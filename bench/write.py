@@ -224,8 +224,11 @@ async def bench_photo_to_caption(model_path: Path, vision_cache: Path) -> list[t
                     attachments=[photo],
                 )
                 elapsed = time.perf_counter() - t0
-                draft = result.drafts[0] if result.drafts else {}
-                note = f"{draft.get('writer')}: {str(draft.get('text', ''))[:60]!r}"
+                note = (
+                    f"{result.drafts[0].writer}: {result.drafts[0].text[:60]!r}"
+                    if result.drafts
+                    else "no draft"
+                )
                 rows.append((f"photo {photo.stem} -> caption", elapsed, note))
     return rows
 

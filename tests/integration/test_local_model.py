@@ -105,11 +105,11 @@ async def test_studio_captions_a_perceived_photo_with_the_local_model_and_stops_
         )
         assert result.tools[0] == "describe_image" and "write_caption" in result.tools
         [draft] = result.drafts
-        assert draft["writer"] == f"llm:{MODEL.name}", draft
-        assert draft.get("fallback_reason") is None, draft
-        assert draft["text"].strip() and draft["length"] <= draft["limit"] == 2200
-        assert len(draft["hashtags"]) <= rule("instagram").hashtags_max
-        written = (draft["text"] + " " + " ".join(draft["hashtags"])).lower()
+        assert draft.writer == f"llm:{MODEL.name}", draft
+        assert draft.fallback_reason is None, draft
+        assert draft.text.strip() and draft.length <= draft.limit == 2200
+        assert len(draft.hashtags) <= rule("instagram").hashtags_max
+        written = (draft.text + " " + " ".join(draft.hashtags)).lower()
         assert any(w in written for w in ("coffee", "espresso", "latte", "cappuccino", "cafe", "café", "cup"))
         assert server.state is ServerState.READY
 

@@ -23,11 +23,11 @@ async def test_turn_and_checkpoint_survive_a_restart_on_postgres(pg_url: str, da
         first = await studio.run_turn(
             user_id=uid, thread_id="pg-thread", text="write a LinkedIn post about our oat latte"
         )
-        assert first.drafts[0]["platform"] == "linkedin"
+        assert first.drafts[0].platform == "linkedin"
     async with Studio.open(settings) as reopened:
         paused = await reopened.run_turn(user_id=uid, thread_id="pg-thread", text="approve it")
-        assert paused.approval["actions"][0]["args"] == {"draft_id": first.drafts[0]["id"]}
+        assert paused.approval["actions"][0]["args"] == {"draft_id": first.drafts[0].id}
         done = await reopened.run_turn(user_id=uid, thread_id="pg-thread", resume={"approved": True})
         assert done.tools == ["approve_draft"]
         with session_scope(reopened.services.engine) as session:
-            assert repo.get_draft(session, user_id=uid, draft_id=first.drafts[0]["id"]).status == "approved"
+            assert repo.get_draft(session, user_id=uid, draft_id=first.drafts[0].id).status == "approved"

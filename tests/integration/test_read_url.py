@@ -180,5 +180,5 @@ async def test_the_agent_reads_summarizes_and_posts_a_link(data_dir: Path, https
 
     assert result.tools == ["read_url", "summarize", "write_caption"]
     assert result.assets[0]["kind"] == "url"
-    assert "spring menu" in result.drafts[0]["text"].lower()
+    assert "spring menu" in result.drafts[0].text.lower()
     assert "lavender oat latte" in result.reply  # the summary's key points are shown
