@@ -72,8 +72,8 @@ async def test_llm_planner_runs_tools_in_a_loop_and_answers(
     assert result.backend["planner"] == "llm"
     assert len(result.drafts) == 1
     draft = result.drafts[0]
-    assert draft["platform"] == "instagram" and draft["hashtags"] and draft["length"] <= draft["limit"]
-    assert [d.id for d in drafts_of(llm_studio, uid)] == [draft["id"]]
+    assert draft.platform == "instagram" and draft.hashtags and draft.length <= draft.limit
+    assert [d.id for d in drafts_of(llm_studio, uid)] == [draft.id]
     # the model saw the tools, and hidden arguments (the runtime) are not part of any tool schema
     assert {"write_caption", "suggest_hashtags", "remember", "recall", "approve_draft"} <= set(
         model.bound_tools
@@ -122,10 +122,10 @@ async def test_remembered_rule_shapes_later_drafts(rules_studio: Studio) -> None
         text="write posts about our new oat latte",
         platforms=["instagram", "linkedin"],
     )
-    by_platform = {d["platform"]: d for d in result.drafts}
+    by_platform = {d.platform: d for d in result.drafts}
     assert set(by_platform) == {"instagram", "linkedin"}
-    assert "☕" in by_platform["instagram"]["text"]
-    assert not any(ord(ch) > 0x2000 and ch not in "—’“”…" for ch in by_platform["linkedin"]["text"])
+    assert "☕" in by_platform["instagram"].text
+    assert not any(ord(ch) > 0x2000 and ch not in "—’“”…" for ch in by_platform["linkedin"].text)
 
 
 async def test_rules_pipeline_writes_one_tagged_draft_per_platform(rules_studio: Studio) -> None:
@@ -136,10 +136,10 @@ async def test_rules_pipeline_writes_one_tagged_draft_per_platform(rules_studio:
     assert result.backend == {"planner": "rules", "writer": "template"}
     # the writer's captions carry their hashtags: no second writer call to tag them
     assert result.tools == ["write_caption", "write_caption"]
-    assert sorted(d["platform"] for d in result.drafts) == ["linkedin", "x"]
+    assert sorted(d.platform for d in result.drafts) == ["linkedin", "x"]
     for draft in result.drafts:
-        assert draft["hashtags"], draft
-        assert draft["length"] <= draft["limit"]
+        assert draft.hashtags, draft
+        assert draft.length <= draft.limit
 
 
 class UntaggedWriter(TemplateWriter):
@@ -158,9 +158,9 @@ async def test_a_caption_short_of_hashtags_gets_a_hashtag_step(settings: Any) ->
         )
     assert result.tools.count("write_caption") == 2 and result.tools.count("suggest_hashtags") == 2
     for draft in result.drafts:
-        assert draft["hashtags"], draft
-        assert draft["length"] <= draft["limit"]
-        assert "oat latte" in draft["text"].lower()
+        assert draft.hashtags, draft
+        assert draft.length <= draft.limit
+        assert "oat latte" in draft.text.lower()
     assert "draft #" in result.reply
 
 
@@ -199,7 +199,7 @@ async def test_declined_approval_runs_nothing(rules_studio: Studio) -> None:
     first = await rules_studio.run_turn(
         user_id=uid, thread_id="t8", text="write a LinkedIn post about hiring"
     )
-    draft_id = first.drafts[0]["id"]
+    draft_id = first.drafts[0].id
     paused = await rules_studio.run_turn(user_id=uid, thread_id="t8", text="approve it")
     assert paused.approval["actions"][0]["args"] == {"draft_id": draft_id}
     done = await rules_studio.run_turn(
@@ -245,7 +245,7 @@ async def test_llm_failure_falls_back_to_rules(llm_studio: Studio, model: Script
     result = await llm_studio.run_turn(
         user_id=uid, thread_id="t11", text="write a tweet about our new oat latte"
     )
-    assert result.drafts and result.drafts[0]["platform"] == "x"
+    assert result.drafts and result.drafts[0].platform == "x"
     assert "write_caption" in result.tools
 
 
@@ -314,4 +314,4 @@ async def test_a_thread_belongs_to_the_user_who_started_it(rules_studio: Studio)
     done = await rules_studio.run_turn(user_id=owner, thread_id="owned", resume={"approved": True})
     assert done.tools == ["approve_draft"]
     with session_scope(engine) as session:
-        assert repo.get_draft(session, user_id=owner, draft_id=first.drafts[0]["id"]).status == "approved"
+        assert repo.get_draft(session, user_id=owner, draft_id=first.drafts[0].id).status == "approved"

@@ -66,8 +66,8 @@ async def test_every_caption_draft_carries_a_score(studio: Studio) -> None:
     )
     assert len(result.drafts) == 2
     for d in result.drafts:
-        assert isinstance(d["score"], float) and 0 < d["score"] <= 100
-        assert f"score {d['score']}" in result.reply
+        assert isinstance(d.score, float) and 0 < d.score <= 100
+        assert f"score {d.score}" in result.reply
     with session_scope(studio.services.engine) as session:
         assert all(x.score is not None for x in repo.list_drafts(session, user_id=uid))
 
@@ -258,7 +258,7 @@ async def test_optimization_turns_through_the_graph(studio: Studio) -> None:
     first = await studio.run_turn(
         user_id=uid, thread_id="t9", text="announce our oat latte launch", platforms=["x"]
     )
-    draft_id = first.drafts[0]["id"]
+    draft_id = first.drafts[0].id
     scored = await studio.run_turn(user_id=uid, thread_id="t9", text=f"score draft #{draft_id}")
     assert scored.tools == ["score_post"] and "/100" in scored.reply
     variants = await studio.run_turn(user_id=uid, thread_id="t9", text="give me 2 variants of it")

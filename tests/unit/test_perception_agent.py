@@ -84,7 +84,7 @@ def make_user(studio: Studio, email: str = "maker@example.com") -> str:
 
 
 def kinds(result: Any) -> list[str]:
-    return [d["kind"] for d in result.drafts]
+    return [d.kind for d in result.drafts]
 
 
 async def test_a_voice_note_becomes_a_script_and_a_caption(
@@ -108,11 +108,11 @@ async def test_a_voice_note_becomes_a_script_and_a_caption(
     assert result.tools[0] == "transcribe"
     assert sorted(result.tools[1:]) == ["write_caption", "write_script"]
     assert sorted(kinds(result)) == ["caption", "script"]
-    script = next(d for d in result.drafts if d["kind"] == "script")
-    assert script["platform"] == "instagram" and script["text"].startswith("HOOK (0:00):")
-    assert "oat latte" in script["text"] and "Visual:" in script["text"] and "CTA:" in script["text"]
-    caption = next(d for d in result.drafts if d["kind"] == "caption")
-    assert "oat latte" in caption["text"].lower()
+    script = next(d for d in result.drafts if d.kind == "script")
+    assert script.platform == "instagram" and script.text.startswith("HOOK (0:00):")
+    assert "oat latte" in script.text and "Visual:" in script.text and "CTA:" in script.text
+    caption = next(d for d in result.drafts if d.kind == "caption")
+    assert "oat latte" in caption.text.lower()
     [asset] = result.assets
     assert (asset["kind"], asset["filename"], asset["reused"]) == ("audio", "note.wav", False)
     assert "Transcript of “note.wav”" in result.reply and "draft #" in result.reply
@@ -157,9 +157,9 @@ async def test_a_photo_is_described_then_captioned_with_the_photo_attached(
     assert "suggest_hashtags" not in result.tools  # the captions came with their hashtags
     asset_id = result.assets[0]["id"]
     for draft in result.drafts:
-        assert draft["media"] == [asset_id]
-        assert "coffee" in draft["text"].lower()
-        assert draft["hashtags"] and draft["length"] <= draft["limit"]
+        assert [m.asset_id for m in draft.media] == [asset_id]
+        assert "coffee" in draft.text.lower()
+        assert draft.hashtags and draft.length <= draft.limit
     assert vision.calls == 1
     assert "I see: coffee" in result.reply
 
@@ -175,9 +175,9 @@ async def test_a_video_is_heard_and_seen_then_scripted(studio: Studio, tmp_path:
     assert set(result.tools[:2]) == {"transcribe", "describe_image"}
     assert set(result.tools[2:]) == {"write_script", "write_caption"}
     vid = result.assets[0]["id"]
-    script = next(d for d in result.drafts if d["kind"] == "script")
-    assert script["platform"] == "tiktok" and script["media"] == [vid]
-    assert "B-roll: coffee" in script["text"]  # visual cues from what the keyframes show
+    script = next(d for d in result.drafts if d.kind == "script")
+    assert script.platform == "tiktok" and [m.asset_id for m in script.media] == [vid]
+    assert "B-roll: coffee" in script.text  # visual cues from what the keyframes show
 
 
 async def test_a_link_is_read_summarized_and_turned_into_posts(studio: Studio) -> None:
@@ -188,7 +188,7 @@ async def test_a_link_is_read_summarized_and_turned_into_posts(studio: Studio) -
 
     assert result.tools == ["read_url", "summarize", "write_caption"]
     [draft] = result.drafts
-    assert draft["platform"] == "linkedin" and "bean there" in draft["text"].lower()
+    assert draft.platform == "linkedin" and "bean there" in draft.text.lower()
     [page] = result.assets
     assert page["kind"] == "url" and page["meta"]["title"] == "Bean There opens on Main Street"
     assert "Read “Bean There opens on Main Street”" in result.reply
@@ -203,7 +203,7 @@ async def test_an_image_link_becomes_an_image_asset_and_is_described(studio: Stu
     assert result.tools[:2] == ["read_url", "describe_image"]
     image = next(a for a in result.assets if a["kind"] == "image")
     assert image["source_url"] == "https://cdn.example/latte.png"
-    assert result.drafts[0]["media"] == [image["id"]]
+    assert [m.asset_id for m in result.drafts[0].media] == [image["id"]]
 
 
 async def test_a_refused_link_is_reported_and_stores_nothing(studio: Studio) -> None:
@@ -225,7 +225,7 @@ async def test_a_text_file_is_summarized_then_posted(studio: Studio, tmp_path: P
         user_id=uid, thread_id="doc", text="write a Facebook post about this", attachments=[notes]
     )
     assert result.tools == ["summarize", "write_caption"]
-    assert result.drafts[0]["platform"] == "facebook" and "bakery" in result.drafts[0]["text"].lower()
+    assert result.drafts[0].platform == "facebook" and "bakery" in result.drafts[0].text.lower()
 
 
 async def test_a_refused_attachment_stops_the_turn_and_leaves_nothing(studio: Studio, tmp_path: Path) -> None:

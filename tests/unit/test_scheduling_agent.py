@@ -58,7 +58,7 @@ async def test_schedule_this_for_tomorrow_9am_asks_then_queues_at_the_right_inst
     first = await studio.run_turn(
         user_id=uid, thread_id="s1", text="write a tweet about our oat latte launch"
     )
-    draft_id = first.drafts[0]["id"]
+    draft_id = first.drafts[0].id
     expected = tomorrow_9am("America/New_York")
 
     paused = await studio.run_turn(user_id=uid, thread_id="s1", text="schedule this for tomorrow 9am")
@@ -95,14 +95,14 @@ async def test_publish_now_writes_to_the_outbox(studio: Studio, settings: Any) -
     first = await studio.run_turn(
         user_id=uid, thread_id="s3", text="write a tweet about our oat latte launch"
     )
-    draft_id = first.drafts[0]["id"]
+    draft_id = first.drafts[0].id
     paused = await studio.run_turn(user_id=uid, thread_id="s3", text=f"publish draft #{draft_id} now")
     assert paused.approval["actions"][0]["tool"] == "publish_now"
     done = await studio.run_turn(user_id=uid, thread_id="s3", resume=True)
     assert "is published" in done.reply
     feed = settings.data_dir / "outbox" / uid / "feed.jsonl"
     [line] = feed.read_text().splitlines()
-    assert json.loads(line)["text"] == first.drafts[0]["text"]
+    assert json.loads(line)["text"] == first.drafts[0].text
     assert (settings.data_dir / "outbox" / uid / "feed.html").exists()
 
 

@@ -273,7 +273,7 @@ async def test_a_chat_turn_edits_a_draft_and_the_reply_says_what_was_learned(stu
     made = await studio.run_turn(
         user_id=uid, thread_id="chat", text="write an instagram caption about our oat latte"
     )
-    draft_id = made.drafts[0]["id"]
+    draft_id = made.drafts[0].id
 
     result = await studio.run_turn(
         user_id=uid, thread_id="chat", text=f"edit draft #{draft_id}: Meet our oat latte. Would you try it?"
