@@ -1,20 +1,29 @@
 """Draft cards: counts by the platform's rule, score and suggestions from the scorer, owner only; the
-best-time slot a card offers; the agent's reply without the drafts the cards show."""
+best-time slot a card offers; the agent's reply without the drafts the cards show; and the cards' buttons,
+each one tool call with typed arguments that reaches its tool without the planner."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from langchain_core.messages import AIMessage
+from sqlmodel import select
 
 from agent.content.optimize.scorer import score_post
 from agent.content.optimize.timing import best_time
 from agent.core import repo
 from agent.core.db import session_scope
-from agent.core.errors import NotFound
+from agent.core.errors import InputError, NotFound
+from agent.core.models import PostState, ScheduledPost
+from agent.runtime.studio import Studio, TurnResult
+from agent.services.views import web
 from agent.services.views.drafts import (
+    DraftMedia,
+    DraftView,
     best_slot,
     draft_views,
     get_draft_view,
@@ -23,7 +32,9 @@ from agent.services.views.drafts import (
 )
 from prompts import render
 from prompts.counting import count
-from ui.web.views import draft_card_actions, draft_card_content
+from tools import TOOLS
+from ui.web import calls
+from ui.web.views import DRAFT_OPS, draft_card_actions, draft_card_content
 
 
 def test_a_card_counts_by_the_platforms_rule_and_carries_the_scorers_suggestions(
@@ -45,12 +56,16 @@ def test_a_card_counts_by_the_platforms_rule_and_carries_the_scorers_suggestions
     assert card.length != len(f"{text}\n\n#oatlatte")
     assert card.limit == 280 and card.fits and card.count_label == f"{card.length} / 280"
     assert card.score == expected.total
-    assert card.suggestions == expected.suggestions[:3] and len(card.suggestions) >= 2
+    assert card.suggestions == list(expected.suggestions[:3]) and len(card.suggestions) >= 2
     content = draft_card_content(card)
     assert f"X · draft #{draft.id}" in content and f"{card.length} / 280" in content
     assert "#oatlatte" in content and expected.suggestions[0] in content
     ops = [a.payload["op"] for a in draft_card_actions(card)]
-    assert ops == ["approve", "edit", "regenerate", "variants", "improve", "schedule", "publish"]
+    assert (
+        ops
+        == ["approve", "edit", "regenerate", "variants", "improve", "schedule", "publish"]
+        == list(DRAFT_OPS)
+    )
     assert all(a.payload["draft_id"] == draft.id for a in draft_card_actions(card))
     assert card.model_dump(mode="json")["fits"] is True and "storage_path" not in str(card.model_dump())
 
@@ -137,3 +152,136 @@ def test_the_reply_loses_the_drafts_the_cards_show_but_keeps_its_notes() -> None
     assert strip_draft_blocks("  Draft #3 is approved.  ") == "Draft #3 is approved."
     assert strip_draft_blocks(listed) == "_template wrote this because no model is set_"
     assert strip_draft_blocks(listed, ["template wrote  this because no model is set"]) == ""
+
+
+class NoPlanner:
+    """A planner a button must never reach."""
+
+    name = "none"
+
+    async def plan(self, state: dict[str, Any], ctx: Any) -> Any:
+        raise AssertionError("a button reached the planner")
+
+
+def a_view() -> DraftView:
+    """An Instagram draft in Spanish with a photo."""
+    return DraftView(
+        id=3,
+        platform="instagram",
+        platform_label="Instagram",
+        kind="caption",
+        text="Hola",
+        hashtags=[],
+        length=4,
+        limit=2200,
+        score=50.0,
+        status="draft",
+        writer="template",
+        language="es",
+        media=[DraftMedia(asset_id=5, kind="image", filename="latte.jpg", mime="image/jpeg")],
+    )
+
+
+def test_every_button_is_a_call_of_one_of_the_agents_tools_with_its_own_arguments() -> None:
+    schemas = {t.name: t.tool_call_schema for t in TOOLS}
+    draft = a_view()
+    made = [
+        calls.approve(3),
+        calls.edit(3, "New text\n\n#tag"),
+        calls.regenerate(draft, "write a new post about our oat latte"),
+        calls.variants(3),
+        calls.improve(3),
+        calls.schedule(3, "  tomorrow 9am "),
+        calls.publish(3),
+        calls.cancel_post(4),
+        calls.reschedule_post(4, "friday 10:30" + "x" * 200),
+    ]
+    for call in made:
+        schema = schemas[call.tool]
+        assert set(call.args) <= set(schema.model_json_schema()["properties"]), call
+        assert schema.model_validate(call.args).model_dump(include=set(call.args)) == call.args, call
+    assert calls.regenerate(draft, "b").args == {
+        "brief": "b",
+        "platform": "instagram",
+        "media": [5],
+        "language": "es",
+    }
+    assert calls.schedule(3, "  tomorrow 9am ").args["when"] == "tomorrow 9am"
+    assert len(calls.reschedule_post(4, "friday " + "x" * 200).args["when"]) == calls.MAX_WHEN_CHARS
+    assert calls.payload_id({"draft_id": "7"}, "draft_id") == 7
+    for bad in ({}, {"draft_id": "x"}, {"draft_id": 0}, {"draft_id": -2}, {"draft_id": None}):
+        with pytest.raises(InputError, match="not one of the studio's"):
+            calls.payload_id(bad, "draft_id")
+
+
+async def test_card_buttons_reach_their_tools_without_the_planner(studio: Studio) -> None:
+    """What the web studio's buttons do, through Studio.run_action with a planner that fails if asked: the
+    Approve and Schedule clicks are the approval (no question is left open); every call is the button's own."""
+    studio.services.planner = NoPlanner()
+    engine = studio.services.engine
+    with session_scope(engine) as session:
+        user = repo.create_user(session, email="cards@example.com", password="cards-pass-123").id
+        draft = repo.create_draft(
+            session,
+            user_id=user,
+            platform="linkedin",
+            text="Our oat latte is here.",
+            hashtags=["oatlatte"],
+            meta={"brief": "write a LinkedIn post about our new oat latte"},
+        ).id
+    thread = str(uuid.uuid4())
+
+    async def press(call: calls.ToolCall) -> TurnResult:
+        return await studio.run_action(user_id=user, thread_id=thread, tool=call.tool, args=call.args)
+
+    approved = await press(calls.approve(draft))
+    assert approved.tools == ["approve_draft"] and approved.approval is None
+    assert f"Draft #{draft} is approved" in approved.reply
+    with session_scope(engine) as session:
+        [approval] = repo.list_approvals(session, user_id=user)
+        assert (approval.tool, approval.decision, approval.target) == (
+            "approve_draft",
+            "approved",
+            f"draft:{draft}",
+        )
+    state = await studio.graph.aget_state({"configurable": {"thread_id": thread}})
+    made = [m for m in state.values["messages"] if isinstance(m, AIMessage) and m.tool_calls]
+    assert [(m.response_metadata.get("planner"), m.tool_calls[0]["name"]) for m in made] == [
+        ("action", "approve_draft")
+    ]
+    assert made[0].tool_calls[0]["args"] == {"draft_id": draft}
+
+    edited = await press(calls.edit(draft, "Creamy and smooth, made with care.\n\n#oatlatte #coffee"))
+    assert edited.tools == ["edit_draft"]
+    assert [(d.id, d.text, d.hashtags) for d in edited.drafts] == [
+        (draft, "Creamy and smooth, made with care.", ["oatlatte", "coffee"])
+    ]
+
+    assert (await press(calls.improve(draft))).tools == ["improve_post"]
+    variants = await press(calls.variants(draft))
+    assert variants.tools == ["ab_variants"] and len(variants.drafts) >= 2
+
+    brief, _ = web.regenerate_request(engine, user_id=user, draft_id=draft)
+    fresh = await press(calls.regenerate(web.draft_view(engine, user_id=user, draft_id=draft), brief))
+    assert fresh.tools == ["write_caption"]
+    assert [d.platform for d in fresh.drafts] == ["linkedin"] and fresh.drafts[0].id != draft
+
+    when = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%d 09:00")
+    scheduled = await press(calls.schedule(draft, when))
+    assert scheduled.tools == ["schedule_post"] and scheduled.approval is None
+    with session_scope(engine) as session:
+        [post] = session.exec(select(ScheduledPost).where(ScheduledPost.draft_id == draft)).all()
+        assert post.state == PostState.SCHEDULED.value and post.user_id == user
+    cancelled = await press(calls.cancel_post(post.id))
+    assert cancelled.tools == ["cancel_post"]
+    with session_scope(engine) as session:
+        assert session.get(ScheduledPost, post.id).state == PostState.CANCELLED.value
+        decisions = [(a.tool, a.decision) for a in repo.list_approvals(session, user_id=user)]
+    assert ("schedule_post", "approved") in decisions
+    state = await studio.graph.aget_state({"configurable": {"thread_id": thread}})
+    planners = {
+        m.response_metadata.get("planner")
+        for m in state.values["messages"]
+        if isinstance(m, AIMessage) and m.tool_calls
+    }
+    assert planners == {"action"}

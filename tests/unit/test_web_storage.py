@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from agent.core.errors import InputError
-from ui.web.app import header_email, panel_for, profile_changes
+from agent.services.views.profile import profile_changes
+from ui.web.auth import header_email
+from ui.web.panels import panel_for
 from ui.web.storage import LocalStorageClient
 
 CURRENT = {

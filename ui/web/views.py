@@ -1,8 +1,8 @@
 """Pure builders for what the web studio shows: draft cards, the calendar, the profile and accounts.
 
-Each returns markdown and the :class:`chainlit.Action` buttons to attach; ``ui/app.py`` sends them. Action
-payloads carry only ids (and a date for calendar pages): every click is checked against the database for
-the logged-in user, never trusted.
+Each returns markdown and the :class:`chainlit.Action` buttons to attach; the handlers in ``ui/web`` send
+them. Action payloads carry only ids (and a date for calendar pages): every click is checked against the
+database for the logged-in user, never trusted.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from typing import Any
 
 import chainlit as cl
 
-from agent.core.models import BrandProfile, PlatformAccount
+from agent.services.views.accounts import AccountView
 from agent.services.views.calendar import Calendar, Entry, View
-from agent.services.views.cards import DraftCard
+from agent.services.views.drafts import DraftView
+from agent.services.views.profile import ProfileView
 
 DRAFT_ACTION = "studio_draft"
 CALENDAR_ACTION = "studio_calendar"
@@ -39,11 +40,12 @@ _STATE_MARK = {
 }
 
 
-def draft_card_content(card: DraftCard) -> str:
+def draft_card_content(card: DraftView) -> str:
     fit = "within the limit" if card.fits else f"over the limit by {card.length - card.limit:,}"
+    score = f"score **{card.score:.0f}/100**" if card.score is not None else "not scored"
     lines = [
         f"### {card.platform_label} · draft #{card.id}",
-        f"**{card.count_label}** characters ({fit}) · score **{card.score:.0f}/100** · {card.status}",
+        f"**{card.count_label}** characters ({fit}) · {score} · {card.status}",
         "",
     ]
     if card.thread_posts:
@@ -63,7 +65,7 @@ def draft_card_content(card: DraftCard) -> str:
     return "\n".join(lines).strip()
 
 
-def draft_card_actions(card: DraftCard) -> list[cl.Action]:
+def draft_card_actions(card: DraftView) -> list[cl.Action]:
     return [
         cl.Action(
             name=DRAFT_ACTION,
@@ -176,7 +178,7 @@ def calendar_actions(cal: Calendar) -> list[cl.Action]:
 # -- profile and accounts ------------------------------------------------------------------------------
 
 
-def profile_content(profile: BrandProfile) -> str:
+def profile_content(profile: ProfileView) -> str:
     def show(value: Any) -> str:
         if isinstance(value, list):
             return ", ".join(str(v) for v in value) or "—"
@@ -198,7 +200,7 @@ def profile_content(profile: BrandProfile) -> str:
     return "\n".join(lines)
 
 
-def accounts_content(accounts: list[PlatformAccount]) -> str:
+def accounts_content(accounts: list[AccountView]) -> str:
     """Connected accounts with their state; never their credentials."""
     if not accounts:
         return (
