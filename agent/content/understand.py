@@ -1,0 +1,523 @@
+"""Reading a request into a :class:`~agent.content.brief.Brief` — in English, Spanish, French, German,
+Portuguese and Italian, under paraphrase and typos.
+
+Rules, not one regex per phrasing: each intent has cue patterns per language (data in
+``prompts/understanding.toml``); every cue found in the request is an intent, in the order the request asks
+them, then a few rules settle the overlaps (a "post" in "schedule this post" is not a request for a new post;
+"with 5 hashtags" is a constraint, not a hashtag request). Slots come from small extractors: platforms,
+counts, the output language, the tone, the subject, the facts a draft may state, the constraints and the
+drafts referred to. A paraphrase that no cue covers falls to :func:`parse`'s ``fallback`` (the services'
+semantic router over labelled examples), else to "caption" for a request that reads like content work.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import prompts
+from agent.content.brief import Brief, Constraints, Fact, Intent
+from agent.content.briefs import detect_platforms, extract_subject
+from prompts.languages import normalize_language, requested_language, strip_language_request
+
+DATA_FILE = Path(prompts.__file__).parent / "understanding.toml"
+LANGUAGES = ("en", "es", "fr", "de", "pt", "it")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, one character for one character (positions stay those of ``text``)."""
+    out = []
+    for ch in text.lower():
+        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+        out.append(base if len(base) == 1 else ch)
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    intents: dict[Intent, tuple[re.Pattern[str], ...]]
+    count_words: dict[str, int]
+    vague_counts: dict[str, int]
+    count_nouns: str
+    tones: dict[str, str]  # word -> canonical tone
+    hashtags: re.Pattern[str]
+    no_emoji: re.Pattern[str]
+    emoji: re.Pattern[str]
+    max_chars: re.Pattern[str]
+    must_include: re.Pattern[str]
+    must_avoid: re.Pattern[str]
+
+
+@cache
+def lexicon() -> Lexicon:
+    data: dict[str, Any] = tomllib.loads(DATA_FILE.read_text(encoding="utf-8"))
+    flags = re.IGNORECASE
+    intents = {
+        Intent(name): tuple(re.compile(p, flags) for p in patterns)
+        for name, patterns in data["intents"].items()
+    }
+    tones = {fold(w): tone for tone, words in data["tones"].items() for w in words}
+    c = data["constraints"]
+    return Lexicon(
+        intents=intents,
+        count_words={fold(k): int(v) for k, v in data["counts"]["words"].items()},
+        vague_counts={fold(k): int(v) for k, v in data["counts"]["vague"].items()},
+        count_nouns=data["counts"]["nouns"],
+        tones=tones,
+        hashtags=re.compile(c["hashtags"], flags),
+        no_emoji=re.compile(c["no_emoji"], flags),
+        emoji=re.compile(c["emoji"], flags),
+        max_chars=re.compile(c["max_chars"], flags),
+        must_include=re.compile(c["must_include"], flags),
+        must_avoid=re.compile(c["must_avoid"], flags),
+    )
+
+
+# -- intents ---------------------------------------------------------------------------------------------
+
+_WRITE_VERB = re.compile(
+    r"\b(write|draft (?:a|an|me|some)\b|compose|craft|create|make|give me|come up with|need|want|escrib\w*|redact\w*|crea\w*|"
+    r"ecri\w*|redige\w*|fais|schreib\w*|verfass\w*|erstell\w*|escrev\w*|cri[ae]\w*|scriv\w*|redigi\w*)\b"
+)
+_DRAFT_REF = re.compile(
+    r"(?:\b(?:draft|borrador|brouillon|entwurf|rascunho|bozza|post|publicacion|publication|beitrag)s?\s*"
+    r"(?:#|n[o°º.]\s*|nr\.?\s*|number\s+)?(\d{1,6})\b|#(\d{1,6})\b)"
+)
+_EXISTING = re.compile(
+    r"\b(this|it|that|draft|the post|borrador|brouillon|entwurf|rascunho|bozza|esto|esta|este|ceci|cela|"
+    r"das|dies|isso|isto|questo|questa)\b"
+)
+
+
+def _cues(folded: str) -> list[tuple[int, Intent]]:
+    found: list[tuple[int, Intent]] = []
+    for intent, patterns in lexicon().intents.items():
+        starts = [m.start() for p in patterns for m in p.finditer(folded)]
+        if starts:
+            found.append((min(starts), intent))
+    return sorted(found)
+
+
+def _settle(found: list[tuple[int, Intent]], folded: str, has_body: bool, refs: list[int]) -> list[Intent]:
+    """The cues found, made into the intents the user meant."""
+    intents = [i for _, i in found]
+    has = set(intents)
+
+    def drop(*which: Intent) -> None:
+        for w in which:
+            if w in has:
+                intents.remove(w)
+                has.discard(w)
+
+    if Intent.OUT_OF_SCOPE in has and len(has) > 1:
+        drop(Intent.OUT_OF_SCOPE)  # "a post about our weather app" is content work
+    if Intent.HELP in has and len(has) > 1:
+        drop(Intent.HELP)
+    if Intent.REMEMBER in has and (has & {Intent.CAPTION, Intent.SCRIPT, Intent.THREAD}):
+        # "never use emojis" inside a request for a post is a constraint of that post, not a standing rule
+        if not re.match(
+            r"\s*(remember|from now on|going forward|recuerda|a partir de|desormais|ab jetzt|"
+            r"lembre|d'ora in poi|da ora in poi|keep in mind|note that)",
+            folded,
+        ):
+            drop(Intent.REMEMBER)
+        else:
+            drop(Intent.CAPTION, Intent.SCRIPT, Intent.THREAD)
+    acts_on_draft = has & {
+        Intent.SCHEDULE,
+        Intent.PUBLISH_NOW,
+        Intent.APPROVE,
+        Intent.CANCEL_POST,
+        Intent.RESCHEDULE,
+        Intent.EDIT,
+        Intent.SCORE,
+        Intent.IMPROVE,
+        Intent.VARIANTS,
+        Intent.QUEUE,
+        Intent.DIAGNOSE,
+        Intent.TRANSLATE,
+        Intent.TONE,
+        Intent.ALT_TEXT,
+        Intent.SUMMARY,
+        Intent.THREAD,
+        Intent.BEST_TIME,
+        Intent.METRICS,
+        Intent.COMPARE,
+        Intent.RECALL,
+        Intent.VOICE_RULES,
+        Intent.DELETE_RULE,
+    }
+    if Intent.CAPTION in has and acts_on_draft and not _WRITE_VERB.search(folded):
+        drop(Intent.CAPTION)  # "schedule this post", "score my tweet": no new post is asked
+    if Intent.CAPTION in has and (has & {Intent.TRANSLATE, Intent.TONE}) and (has_body or refs):
+        drop(Intent.CAPTION)  # "translate this post to French: …" works on the given text
+    # "a caption with 5 hashtags": a constraint. "a caption and hashtags": both.
+    with_tags = lexicon().hashtags.search(folded) or re.search(
+        r"\b(with|con|avec|mit|com)\s+(?:some\s+)?hashtags?", folded
+    )
+    if Intent.HASHTAGS in has and (has & {Intent.CAPTION, Intent.SCRIPT, Intent.THREAD}) and with_tags:
+        drop(Intent.HASHTAGS)
+    if Intent.VARIANTS in has and Intent.CAPTION in has and not (refs or _EXISTING.search(folded)):
+        drop(Intent.VARIANTS)  # "3 variations of a caption about X" is three new captions
+    if Intent.THREAD in has and Intent.CAPTION in has:
+        drop(Intent.CAPTION)  # "write a thread about …"
+    if (
+        Intent.SCRIPT in has
+        and Intent.CAPTION in has
+        and not re.search(
+            r"\b(and|plus|y|et|und|e)\b[^.]{0,30}\b(caption|post|legende|leyenda|legenda|didascalia)", folded
+        )
+    ):
+        drop(Intent.CAPTION)  # "a reel script about …"
+    if Intent.SCORE in has and Intent.BEST_TIME in has and "score" not in folded:
+        drop(Intent.SCORE)
+    if Intent.RESCHEDULE in has:
+        drop(Intent.SCHEDULE)
+    if Intent.PUBLISH_NOW in has:
+        drop(Intent.SCHEDULE)
+    if Intent.TONE in has and Intent.IMPROVE in has and "tone" not in folded:
+        drop(Intent.TONE)
+    if (
+        Intent.COMPARE in has
+        and len(has) > 1
+        and not re.search(r"compet|concurr|konkurr|wettbewerb|concorr", folded)
+    ):
+        drop(Intent.COMPARE)
+    return intents
+
+
+# -- slots -------------------------------------------------------------------------------------------------
+
+_WEEKDAYS = (
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|lunes|martes|miercoles|jueves|viernes|sabado|"
+    r"domingo|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|montag|dienstag|mittwoch|donnerstag|freitag|"
+    r"samstag|sonntag|segunda(?:-feira)?|terca(?:-feira)?|quarta(?:-feira)?|quinta(?:-feira)?|sexta(?:-feira)?|"
+    r"lunedi|martedi|mercoledi|giovedi|venerdi|sabato"
+)
+_MONTHS = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|"
+    r"octubre|noviembre|diciembre|janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|"
+    r"decembre|januar|februar|marz|juni|juli|oktober|dezember|janeiro|fevereiro|marco|maio|junho|julho|"
+    r"setembro|outubro|novembro|dezembro|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre"
+)
+_RELATIVE_DAYS = (
+    r"today|tonight|tomorrow|this weekend|next week|hoy|esta noche|pasado manana|este fin de semana|"
+    r"aujourd'hui|ce soir|demain|ce week-end|heute|heute abend|morgen|ubermorgen|am wochenende|hoje|amanha|"
+    r"esta noite|neste fim de semana|oggi|stasera|domani|questo fine settimana"
+)
+_FACT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("url", re.compile(r"\b(?:https?://|www\.)[^\s<>\"')]+[^\s<>\"').,!?;:]")),
+    ("email", re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")),
+    ("handle", re.compile(r"(?<![\w@])@[A-Za-z0-9_.]{2,30}\b")),
+    (
+        "price",
+        re.compile(
+            r"(?:(?:r\$|us\$|\$|€|£|¥)\s?\d[\d.,]*(?:\s?(?:k|m))?|\d[\d.,]*\s?(?:€|\$|£|eur(?:os?)?\b|usd\b|dollars?\b|"
+            r"reais\b|pounds?\b|dolares\b|euro\b))"
+        ),
+    ),
+    (
+        "percent",
+        re.compile(
+            r"\d+(?:[.,]\d+)?\s?(?:%|percent\b|por ciento\b|pour cent\b|prozent\b|por cento\b|per cento\b)"
+        ),
+    ),
+    (
+        "time",
+        re.compile(
+            r"\b(?:\d{1,2}(?::\d{2})?\s?(?:am|pm|a\.m\.|p\.m\.)|\d{1,2}:\d{2}(?:\s?(?:h|uhr))?|\d{1,2}\s?h(?:\d{2})?\b|"
+            r"\d{1,2}\s?uhr\b|(?:at|a las|a la|alle|um|as|a)\s+(?:one|two|three|four|five|six|seven|eight|nine|ten|"
+            r"eleven|twelve|noon|midnight|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|"
+            r"sei|sette|otto|nove|dieci|undici|dodici|sechs|sieben|acht|neun|zehn)\b(?:\s?(?:o'clock|pm|am))?|"
+            r"noon|midnight|mediodia|midi|mittag|meio-dia|mezzogiorno)"
+        ),
+    ),
+    (
+        "date",
+        re.compile(
+            rf"\b(?:(?:this |next |on |el |le |am |no |na |il |la )?(?:{_WEEKDAYS})s?\b|"
+            rf"\d{{1,2}}(?:st|nd|rd|th)?\.?\s(?:de\s)?(?:{_MONTHS})\b(?:\s(?:de\s)?\d{{4}})?|"
+            rf"(?:{_MONTHS})\.?\s\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s\d{{4}})?|"
+            rf"\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?|"
+            rf"(?:{_RELATIVE_DAYS})\b)"
+        ),
+    ),
+)
+_NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?\b")
+_NUMBER_WORD = re.compile(
+    r"\b(two|three|four|five|six|seven|eight|nine|ten|dos|tres|cuatro|cinco|seis|siete|ocho|deux|trois|quatre|"
+    r"cinq|zwei|drei|vier|funf|dois|duas|quatro|due|tre|quattro|cinque)\s+(?!different|versions?|options?|"
+    r"captions?|posts?|tweets?|variants?|ideas?|hashtags?|tags?)[a-z]"
+)
+_CAPITALIZED = re.compile(
+    r"(?<![\w#@])([A-ZÁÉÍÓÚÀÈÌÒÙÂÊÎÔÛÄËÏÖÜÇÑ][\w'’&-]+(?:\s+(?:de |del |la |du |von |da |di )?[A-ZÁÉÍÓÚÀÈÌÒÙÂÊÎÔÛÄËÏÖÜÇÑ][\w'’&-]+)*)"
+)
+_NOT_NAMES = re.compile(
+    rf"^(?:i|we|our|my|the|a|an|please|write|draft|give|make|create|translate|hey|hi|ok|instagram|linkedin|"
+    rf"facebook|tiktok|youtube|pinterest|threads|bluesky|mastodon|x|twitter|ig|fb|yt|insta|reel|reels|story|"
+    rf"stories|caption|post|tweet|thread|hashtags?|draft|new|also|and|then|it|this|that|can|could|would|"
+    rf"need|want|use|make|add|show|list|schedule|publish|approve|remember|never|always|from|escribe|ecris|"
+    rf"schreib|escreva|scrivi|crea|redacta|necesito|je|ich|eu|io|yo|nous|wir|nos|noi|mi|ma|mon|notre|unser|"
+    rf"unsere|nuestro|nuestra|nosso|nossa|nostro|nostra|english|spanish|french|german|portuguese|italian|"
+    rf"{_WEEKDAYS}|{_MONTHS})$",
+    re.IGNORECASE,
+)
+
+
+def facts_in(text: str, source: str = "request", skip: tuple[tuple[int, int], ...] = ()) -> list[Fact]:
+    """The facts of a text a draft may state: prices, times, dates, percentages, URLs, e-mails, handles,
+    numbers, and capitalised names (people, brands, places) — each as written."""
+    folded = fold(text)
+    taken: list[tuple[int, int]] = list(skip)  # instructions, not facts: how many drafts, hashtags, …
+    out: list[Fact] = []
+
+    def add(kind: str, start: int, end: int) -> None:
+        if any(start < e and s < end for s, e in taken):
+            return
+        value = text[start:end].strip(" .,;:!?")
+        if value:
+            taken.append((start, end))
+            out.append(Fact(kind=kind, text=value, source=source))  # type: ignore[arg-type]
+
+    for kind, pattern in _FACT_PATTERNS:
+        for m in pattern.finditer(folded):
+            start, end = m.span()
+            if kind == "date":  # keep "Thursday", not "on Thursday"
+                lead = re.match(r"(?:this |next |on |el |le |am |no |na |il |la )", folded[start:end])
+                if (
+                    lead
+                    and kind == "date"
+                    and folded[start:end].split()[0] in {"on", "el", "le", "am", "no", "na", "il", "la"}
+                ):
+                    start += lead.end()
+            if kind == "time":
+                lead = re.match(r"(?:at|a las|a la|alle|um|as|a)\s+", folded[start:end])
+                if lead:
+                    start += lead.end()
+            add(kind, start, end)
+    for m in _NUMBER.finditer(folded):
+        add("number", m.start(), m.end())
+    for m in _NUMBER_WORD.finditer(folded):
+        add("number", m.start(1), m.end(1))
+    for m in _CAPITALIZED.finditer(text):
+        words = m.group(1).split()
+        while words and _NOT_NAMES.match(words[0].strip("'’")):
+            words.pop(0)
+        if not words:
+            continue
+        phrase = " ".join(words)
+        start = text.index(phrase, m.start())
+        sentence_start = start == 0 or re.search(r"[.!?:]\s*$", text[:start])
+        if sentence_start and len(words) < 2:  # a sentence's first word is a name only with more words
+            continue
+        add("name", start, start + len(phrase))
+    return out
+
+
+def _count(folded: str) -> int | None:
+    lx = lexicon()
+    number = r"\d{1,2}|" + "|".join(sorted(lx.count_words, key=len, reverse=True))
+    m = re.search(rf"\b({number})\s+{lx.count_nouns}", folded)
+    if m and not re.match(r"\s*(hashtags?|tags)\b", folded[m.end(1) :]):
+        raw = m.group(1)
+        value = int(raw) if raw.isdigit() else lx.count_words.get(raw)
+        if value and 2 <= value <= 10:
+            return value
+    for phrase, value in sorted(lx.vague_counts.items(), key=lambda kv: -len(kv[0])):
+        if re.search(rf"\b{re.escape(phrase)}\s+{lx.count_nouns}", folded):
+            return value
+    return None
+
+
+def _tone(folded: str) -> str | None:
+    words = lexicon().tones
+    for word in sorted(words, key=len, reverse=True):
+        if re.search(rf"\b{re.escape(word)}\b", folded):
+            return words[word]
+    return None
+
+
+def _constraints(text: str, folded: str) -> Constraints:
+    lx = lexicon()
+    c = Constraints()
+    if m := lx.hashtags.search(folded):
+        raw = m.group(1)
+        c.hashtags = int(raw) if raw.isdigit() else lx.count_words.get(raw, {"one": 1}.get(raw))
+    elif re.search(
+        r"\b(no hashtags?|without hashtags?|sin hashtags?|sans hashtags?|ohne hashtags?|sem hashtags?|senza hashtag)\b",
+        folded,
+    ):
+        c.hashtags = 0
+    if lx.no_emoji.search(folded):
+        c.emoji = False
+    elif lx.emoji.search(folded):
+        c.emoji = True
+    if m := lx.max_chars.search(folded):
+        c.max_chars = int(m.group(1))
+    c.must_include = [text[m.start(1) : m.end(1)].strip() for m in lx.must_include.finditer(folded)]
+    c.must_avoid = [text[m.start(1) : m.end(1)].strip() for m in lx.must_avoid.finditer(folded)]
+    return c
+
+
+def _instruction_spans(folded: str) -> tuple[tuple[int, int], ...]:
+    """Where the request says how many drafts, how many hashtags, how long, which draft: no facts there."""
+    lx = lexicon()
+    number = r"\d{1,2}|" + "|".join(sorted(lx.count_words, key=len, reverse=True))
+    spans = [m.span(1) for m in re.finditer(rf"\b({number})\s+{lx.count_nouns}", folded)]
+    spans += [m.span() for p in (lx.hashtags, lx.max_chars, _DRAFT_REF) for m in p.finditer(folded)]
+    return tuple(spans)
+
+
+def _refs(folded: str) -> list[int]:
+    out = []
+    for m in _DRAFT_REF.finditer(folded):
+        value = int(m.group(1) or m.group(2))
+        if value not in out:
+            out.append(value)
+    return out
+
+
+def _body(text: str) -> str | None:
+    """The text given to work on after a colon or on the next lines: "translate to French: <text>"."""
+    first, _, rest = text.strip().partition("\n")
+    if rest.strip():
+        return rest.strip()
+    head, colon, tail = first.partition(":")
+    if colon and len(tail.split()) >= 3 and not re.search(r"https?$", head):
+        return tail.strip()
+    return None
+
+
+_SUBJECT_MARKERS = re.compile(
+    r"\b(?:about|regarding|announcing|promoting|featuring|on the topic of|sobre|acerca de|de nuestro|de nuestra|"
+    r"sur|a propos de|concernant|uber|zu|zum|zur|von unserem|von unserer|sobre o|sobre a|acerca|su|sul|sulla|"
+    r"sui|sugli|sulle|riguardo|per il nostro|per la nostra|para nuestro|para nuestra|pour nos|pour notre|"
+    r"fur unser|fur unsere|para o nosso|para a nossa|para nosso|para nossa)\s+(.+)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_SUBJECT_TAIL = re.compile(
+    r"(?:,|\s+-|\s+with\s+\d|\s+with\s+(?:some|a few|no)\b|\s+con\s+\d|\s+avec\s+\d|\s+mit\s+\d|\s+com\s+\d|"
+    r"\s+(?:and|y|et|und|e)\s+(?:suggest|tell|give|add|schedule|dime|sugiere|donne|propose|gib|sag|diga|sugira|"
+    r"dimmi|suggerisci)\b|\s+(?:for|para|pour|fur|per)\s+(?:instagram|linkedin|tiktok|x|twitter|facebook|"
+    r"youtube|pinterest|threads|bluesky|mastodon)\b|\s+(?:in|en|auf|em)\s+(?:english|spanish|french|german|"
+    r"portuguese|italian|espanol|frances|aleman|ingles|italiano|portugues|deutsch|englisch|franzosisch)\b).*$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+_PRONOUN = re.compile(
+    r"^(?:it|this|that|them|these|those|esto|eso|esta|este|ca|cela|ceci|es|das|dies|isso|isto|questo|questa)?$"
+)
+
+
+def _subject(text: str, body: str | None) -> str:
+    if body is not None:
+        text = text.strip().partition("\n")[0].partition(":")[0]
+    head = strip_language_request(" ".join(text.split()))
+    folded = fold(head)
+    m = _SUBJECT_MARKERS.search(folded)
+    subject = head[m.start(1) : m.end(1)] if m else extract_subject(head)
+    folded_subject = fold(subject)
+    tail = _SUBJECT_TAIL.search(folded_subject)
+    if tail and tail.start() > 0:
+        subject = subject[: tail.start()]
+    subject = subject.strip(" .!?,;:\"'«»“”")
+    if _PRONOUN.match(fold(subject)):  # "… Write a post about it": what came before is the subject
+        first = re.split(r"(?<=[.!?])\s+|,\s+", " ".join(text.split()), maxsplit=1)[0].strip(" .!?,;:")
+        subject = first if fold(first) != folded.strip(" .!?,;:") else ""
+    return subject
+
+
+def _language(text: str, detect: Callable[[str], tuple[str | None, float]] | None) -> tuple[str | None, bool]:
+    asked = requested_language(text)
+    if asked:
+        return asked, True
+    folded = fold(text)
+    hints = {
+        "es": r"\b(escribe|escribeme|redacta|necesito|para|sobre|nuestro|nuestra|nuevo|nueva|publicacion|con|una|los|las|del|por favor|quiero)\b",
+        "fr": r"\b(ecris|ecrivez|redige|une|pour|sur|nos|notre|nouveau|nouvelle|avec|des|les|du|s'il te plait|je veux|legende)\b",
+        "de": r"\b(schreib|schreibe|einen|eine|fur|uber|unser|unsere|neuen|neue|mit|und|der|die|das|bitte|ich)\b",
+        "pt": r"\b(escreva|escreve|uma|para|sobre|nosso|nossa|novo|nova|com|dos|das|por favor|quero|legenda)\b",
+        "it": r"\b(scrivi|scrivere|una|per|sul|sulla|nostro|nostra|nuovo|nuova|con|della|del|per favore|voglio|didascalia)\b",
+        "en": r"\b(write|a|an|the|for|about|our|new|with|please|give|me|make|can|you|and|of|to|my)\b",
+    }
+    scores = {lang: len(re.findall(p, folded)) for lang, p in hints.items()}
+    best = max(scores, key=lambda k: scores[k])
+    if detect is not None and len(text.split()) >= 6:
+        code, confidence = detect(text)
+        code = normalize_language(code or "") if code else None
+        if code in LANGUAGES and confidence >= 0.9 and scores.get(code, 0) >= scores[best] - 1:
+            return code, False
+    if scores[best] == 0:
+        return None, False
+    return best, False
+
+
+def _products(subject: str) -> list[str]:
+    """The product a subject names: "our new cold brew" -> "cold brew"."""
+    words = subject.split()
+    lead = re.compile(
+        r"^(?:our|my|the|a|an|new|brand-new|latest|nuestro|nuestra|nuestros|nuestras|nuevo|nueva|nuevos|nuevas|el|"
+        r"la|los|las|nos|notre|nouveau|nouvelle|nouveaux|le|les|unser|unsere|unseren|neue|neuen|neuer|der|die|"
+        r"das|nosso|nossa|nossos|nossas|novo|nova|o|os|as|nostro|nostra|nostri|nuovo|nuova|nuovi|il|lo|gli)$",
+        re.IGNORECASE,
+    )
+    while words and lead.match(words[0]):
+        words.pop(0)
+    phrase = " ".join(words)
+    return [phrase] if phrase and len(words) <= 6 else []
+
+
+def parse(
+    text: str,
+    *,
+    attachments: tuple[str, ...] = (),
+    default_language: str | None = None,
+    detect_language: Callable[[str], tuple[str | None, float]] | None = None,
+    fallback: Callable[[str], Intent | None] | None = None,
+) -> Brief:
+    """The Brief of one request. ``attachments`` are the kinds attached ("image", "audio", "video", "text",
+    "url"); ``default_language`` is the brand profile's; ``fallback`` classifies a request no cue covers."""
+    text = text.strip()
+    folded = fold(text)
+    body = _body(text)
+    refs = _refs(folded)
+    intents = _settle(_cues(folded), folded, body is not None, refs)
+    if not intents:
+        guess = fallback(text) if fallback is not None and text else None
+        if guess is not None:
+            intents = [guess]
+        elif attachments or len(text.split()) >= 3:
+            intents = [Intent.CAPTION]
+        else:
+            intents = [Intent.HELP]
+    language, asked = _language(body if body and Intent.TRANSLATE not in intents else text, detect_language)
+    if Intent.TRANSLATE in intents and not asked:
+        language, asked = requested_language(text), requested_language(text) is not None
+    content_intents = {Intent.CAPTION, Intent.SCRIPT, Intent.THREAD, Intent.HASHTAGS, Intent.SUMMARY}
+    subject = _subject(text, body) if content_intents & set(intents) else ""
+    facts = facts_in(body) if body else facts_in(text, skip=_instruction_spans(folded))
+    known = {fold(f.text) for f in facts}
+    for product in _products(subject):
+        if fold(product) not in known and not any(fold(product) in k or k in fold(product) for k in known):
+            facts.append(Fact(kind="product", text=product))
+    return Brief(
+        intents=intents,
+        platforms=detect_platforms(text),
+        count=_count(folded),
+        language=language or default_language,
+        language_asked=asked,
+        tone=_tone(folded),
+        subject=subject,
+        facts=facts,
+        constraints=_constraints(text, folded),
+        draft_refs=refs,
+        body=body,
+    )
