@@ -57,7 +57,7 @@ class Fact(BaseModel):
 
     kind: FactKind
     text: str
-    source: Literal["request", "material", "profile"] = "request"
+    source: Literal["request", "material", "profile", "draft"] = "request"
 
 
 class Constraints(BaseModel):

@@ -314,7 +314,8 @@ def facts_in(text: str, source: str = "request", skip: tuple[tuple[int, int], ..
             continue
         phrase = " ".join(words)
         start = text.index(phrase, m.start())
-        sentence_start = start == 0 or re.search(r"[.!?:]\s*$", text[:start])
+        before = text[:start].rstrip()
+        sentence_start = not before or not (before[-1].isalnum() or before[-1] in ",;-–—(")
         if sentence_start and len(words) < 2:  # a sentence's first word is a name only with more words
             continue
         add("name", start, start + len(phrase))
