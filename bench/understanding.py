@@ -1,0 +1,197 @@
+"""How well the studio understands requests and how grounded its drafts are, on labelled sets kept in the repo.
+
+1. Understanding (``bench/data/understanding/requests.jsonl``: requests in six languages with the Brief a
+   person expects): intent accuracy (the whole list of intents right, and the main intent right), slot
+   precision / recall / F1 (platforms, count, language, tone, subject, facts, constraints, draft refs, body),
+   per language.
+2. Writing (``bench/data/understanding/writing.jsonl``: writing briefs with their facts and constraints): for
+   each writer — the template writer, each packaged local model that is installed, a configured endpoint
+   (``STUDIO_LLM_*``) — the drafts the studio would post (the writer's output after the grounding checks,
+   repairs and fallbacks of ``agent.services.drafting``): constraints kept, drafts with an unsupported fact,
+   emoji that do not fit the subject, language right, and the raw writer's own rates before repair.
+
+Each set keeps every third line as a held-out ``test`` part that is not used to tune the parser or the
+writers; the README quotes the ``test`` numbers. ``--split dev`` measures the part used for tuning.
+
+    python bench/understanding.py [--split test|dev|all] [--writers template,qwen-0.5b,endpoint] [--limit N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from agent.content.brief import Brief
+from agent.content.understand import fold, parse
+
+DATA = Path(__file__).with_name("data") / "understanding"
+
+
+def load(name: str, split: str) -> list[dict[str, Any]]:
+    rows = [
+        json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
+    return [r for r in rows if split == "all" or r["split"] == split]
+
+
+# -- understanding -------------------------------------------------------------------------------------------
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^\w$€£%@#:/.]+", " ", fold(text)).split())
+
+
+def _tokens(text: str) -> set[str]:
+    stop = {
+        "our",
+        "my",
+        "the",
+        "a",
+        "an",
+        "new",
+        "nuestro",
+        "nuestra",
+        "nos",
+        "notre",
+        "unser",
+        "unsere",
+        "nosso",
+    }
+    return {t for t in _norm(text).split() if t not in stop}
+
+
+def _fact_match(a: str, b: str) -> bool:
+    na, nb = _norm(a), _norm(b)
+    return bool(na and nb) and (na == nb or na in nb or nb in na)
+
+
+def slot_items(brief: dict[str, Any]) -> list[tuple[str, str]]:
+    """The slots of a Brief as comparable items (facts and the subject are matched leniently)."""
+    items: list[tuple[str, str]] = []
+    items += [("platform", p) for p in brief.get("platforms") or []]
+    if brief.get("count") is not None:
+        items.append(("count", str(brief["count"])))
+    if brief.get("language"):
+        items.append(("language", str(brief["language"])))
+    if brief.get("tone"):
+        items.append(("tone", str(brief["tone"])))
+    if brief.get("subject"):
+        items.append(("subject", str(brief["subject"])))
+    items += [("fact", str(f["text"])) for f in brief.get("facts") or []]
+    c = brief.get("constraints") or {}
+    for key in ("hashtags", "emoji", "max_chars"):
+        if c.get(key) is not None:
+            items.append((key, str(c[key])))
+    items += [("must_include", str(w)) for w in c.get("must_include") or []]
+    items += [("must_avoid", str(w)) for w in c.get("must_avoid") or []]
+    items += [("draft_ref", str(r)) for r in brief.get("draft_refs") or []]
+    if brief.get("body"):
+        items.append(("body", str(brief["body"])))
+    return items
+
+
+def _same(kind: str, gold: str, got: str) -> bool:
+    if kind == "subject":
+        g, p = _tokens(gold), _tokens(got)
+        return bool(g and p) and len(g & p) / len(g | p) >= 0.5
+    if kind in ("fact", "must_include", "must_avoid", "body"):
+        return _fact_match(gold, got)
+    return gold.lower() == got.lower()
+
+
+def match(gold: list[tuple[str, str]], got: list[tuple[str, str]]) -> tuple[int, int, int]:
+    """(true positives, false positives, false negatives), each gold item matched at most once."""
+    left = list(got)
+    tp = 0
+    for kind, value in gold:
+        hit = next((i for i, (k, v) in enumerate(left) if k == kind and _same(kind, value, v)), None)
+        if hit is not None:
+            tp += 1
+            left.pop(hit)
+    return tp, len(left), len(gold) - tp
+
+
+def f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def evaluate_understanding(rows: Iterable[dict[str, Any]], verbose: bool = False) -> dict[str, Any]:
+    per_lang: dict[str, Counter[str]] = defaultdict(Counter)
+    per_kind: dict[str, Counter[str]] = defaultdict(Counter)
+    misses: list[str] = []
+    for row in rows:
+        brief: Brief = parse(row["text"], attachments=tuple(row.get("attachments") or ()))
+        got = brief.model_dump(mode="json")
+        gold = row["expected"]
+        c = per_lang[row["lang"]]
+        c["n"] += 1
+        c["intents"] += got["intents"] == gold["intents"]
+        c["main"] += (
+            bool(got["intents"]) and bool(gold["intents"]) and got["intents"][0] == gold["intents"][0]
+        )
+        g_items, p_items = slot_items(gold), slot_items(got)
+        tp, fp, fn = match(g_items, p_items)
+        c["tp"] += tp
+        c["fp"] += fp
+        c["fn"] += fn
+        for kind in {k for k, _ in g_items} | {k for k, _ in p_items}:
+            ktp, kfp, kfn = match([i for i in g_items if i[0] == kind], [i for i in p_items if i[0] == kind])
+            per_kind[kind]["tp"] += ktp
+            per_kind[kind]["fp"] += kfp
+            per_kind[kind]["fn"] += kfn
+        if verbose and (got["intents"] != gold["intents"] or fp or fn):
+            wrong = [i for i in p_items if not any(_same(i[0], g[1], i[1]) for g in g_items if g[0] == i[0])]
+            missed = [g for g in g_items if not any(_same(g[0], g[1], i[1]) for i in p_items if i[0] == g[0])]
+            misses.append(
+                f"{row['id']}: {row['text'][:90]!r}\n    intents {got['intents']} (want {gold['intents']})"
+                f"\n    extra {wrong}\n    missed {missed}"
+            )
+    total: Counter[str] = Counter()
+    for c in per_lang.values():
+        total.update(c)
+    return {"per_lang": per_lang, "total": total, "per_kind": per_kind, "misses": misses}
+
+
+def print_understanding(result: dict[str, Any], split: str) -> None:
+    print(f"\n## Understanding ({split} split)\n")
+    print(
+        "| language | requests | intents exactly right | main intent right | slot precision | slot recall | slot F1 |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    rows = sorted(result["per_lang"].items()) + [("all", result["total"])]
+    for lang, c in rows:
+        p, r, f = f1(c["tp"], c["fp"], c["fn"])
+        n = c["n"] or 1
+        print(
+            f"| {lang} | {c['n']} | {c['intents'] / n:.1%} | {c['main'] / n:.1%} | {p:.1%} | {r:.1%} | {f:.1%} |"
+        )
+    print("\n| slot | precision | recall | F1 |\n|---|---:|---:|---:|")
+    for kind, c in sorted(result["per_kind"].items()):
+        p, r, f = f1(c["tp"], c["fp"], c["fn"])
+        print(f"| {kind} | {p:.1%} | {r:.1%} | {f:.1%} |")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--split", default="test", choices=("test", "dev", "all"))
+    ap.add_argument("--misses", action="store_true", help="list the requests read wrong (use on dev only)")
+    args = ap.parse_args()
+    rows = load("requests.jsonl", args.split)
+    result = evaluate_understanding(rows, verbose=args.misses)
+    print_understanding(result, args.split)
+    if args.misses:
+        print("\n" + "\n".join(result["misses"]))
+
+
+if __name__ == "__main__":
+    main()
