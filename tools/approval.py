@@ -8,25 +8,23 @@ from langchain_core.tools import tool
 from langgraph.prebuilt import ToolRuntime
 
 from agent.core import repo
-from agent.core.errors import StudioError
 from agent.core.models import DraftStatus
-from tools.common import user_session
+from agent.services.results import ToolOutput
+from tools.common import tool_errors, user_session
 from tools.writing import draft_result
 
 
 @tool(response_format="content_and_artifact")
-def approve_draft(draft_id: int, runtime: ToolRuntime[Any], note: str = "") -> tuple[str, dict[str, Any]]:
+@tool_errors
+def approve_draft(draft_id: int, runtime: ToolRuntime[Any], note: str = "") -> ToolOutput:
     """Mark a draft as approved for publishing. Only when the user asks to approve a specific draft.
 
     The user confirms before this runs; it records the approval and changes nothing else.
     """
     with user_session(runtime) as (session, ctx):
-        try:
-            draft = repo.update_draft(
-                session, user_id=ctx.user_id, draft_id=draft_id, status=DraftStatus.APPROVED.value
-            )
-        except StudioError as exc:
-            return str(exc), {"type": "error", "message": str(exc)}
+        draft = repo.update_draft(
+            session, user_id=ctx.user_id, draft_id=draft_id, status=DraftStatus.APPROVED.value
+        )
         repo.record_approval(
             session,
             user_id=ctx.user_id,

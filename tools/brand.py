@@ -21,21 +21,25 @@ from agent.content.optimize.scorer import score_post
 from agent.content.voice_rules import LearnedRule, derive_rules, family_of, removed_words
 from agent.content.writers.words import clean_tag
 from agent.core import repo
-from agent.core.errors import StudioError
+from agent.core.errors import InputError, NotFound, StudioError
 from agent.core.models import Memory
+from agent.services.results import (
+    EditedDraft,
+    MemoryItem,
+    ToolOutput,
+    VoiceRuleDeletedResult,
+    VoiceRuleItem,
+    VoiceRulesResult,
+)
+from agent.services.views.drafts import draft_view
 from prompts.counting import count
-from tools.common import user_session
+from tools.common import load_target, tool_errors, user_session
 from tools.voice import voice_for
-from tools.writing import draft_result, platform_rule
 
 MAX_EDIT_CHARS = 70_000
 MAX_VERSIONS = 10
 EDIT_HISTORY_DRAFTS = 200  # drafts looked at for words removed in earlier edits
 _TAG_BLOCK = re.compile(r"(?:\n\s*\n|\A)\s*((?:#[^\W_][\w]*\s*)+)\Z")
-
-
-def _error(message: str) -> tuple[str, dict[str, Any]]:
-    return message, {"type": "error", "message": message}
 
 
 def split_hashtag_block(text: str) -> tuple[str, list[str] | None]:
@@ -71,9 +75,10 @@ def store_rules(session: Session, user_id: str, learned: list[LearnedRule]) -> l
 
 
 @tool(response_format="content_and_artifact")
+@tool_errors
 def edit_draft(
     draft_id: int, text: str, runtime: ToolRuntime[Any], hashtags: list[str] | None = None
-) -> tuple[str, dict[str, Any]]:
+) -> ToolOutput:
     """Save the user's own version of a draft (the previous version is kept) and learn from the change.
 
     `text` is the new post text; a trailing block of #hashtags in it becomes the draft's hashtags, or pass
@@ -82,19 +87,18 @@ def edit_draft(
     """
     body, block = split_hashtag_block(text or "")
     if not body:
-        return _error("The edited text is empty: send the new text of the draft.")
+        raise InputError("The edited text is empty: send the new text of the draft.")
     if len(body) > MAX_EDIT_CHARS:
-        return _error(f"The edit is {len(body):,} characters; the most I take is {MAX_EDIT_CHARS:,}.")
+        raise InputError(f"The edit is {len(body):,} characters; the most I take is {MAX_EDIT_CHARS:,}.")
     with user_session(runtime) as (session, ctx):
-        try:
-            draft = repo.get_draft(session, user_id=ctx.user_id, draft_id=draft_id)
-        except StudioError as exc:
-            return _error(str(exc))
-        if draft.kind == "thread":
-            return _error(
-                f"Draft #{draft_id} is a thread: edit the draft it was split from, then split it again."
-            )
-        r = platform_rule(ctx, draft.platform)
+        target = load_target(
+            session,
+            ctx,
+            draft_id=draft_id,
+            thread="Draft #{id} is a thread: edit the draft it was split from, then split it again.",
+        )
+        draft, r = target.draft, target.rule
+        assert draft is not None  # a draft_id always names a draft (or NotFound)
         old_text, old_tags = draft.text, list(draft.hashtags)
         if hashtags is not None:
             new_tags = [t for t in (clean_tag(h) for h in hashtags) if t]
@@ -102,17 +106,17 @@ def edit_draft(
             new_tags = block if block is not None else old_tags
         new_tags = list(dict.fromkeys(new_tags))
         if len(new_tags) > r.hashtags_max:
-            return _error(
+            raise InputError(
                 f"{r.label} takes at most {r.hashtags_max} hashtags; your edit has {len(new_tags)}."
             )
         length = count(compose(body, new_tags), r.counting)
         if length > r.limit:
-            return _error(
+            raise InputError(
                 f"Your edit is {length}/{r.limit} characters on {r.label}: shorten it by {length - r.limit} "
                 "and send it again (nothing was changed)."
             )
         if body == old_text.strip() and new_tags == old_tags:
-            return _error(f"That is the text draft #{draft_id} already has: nothing to save.")
+            raise InputError(f"That is the text draft #{draft_id} already has: nothing to save.")
         learned = derive_rules(
             old_text,
             old_tags,
@@ -161,25 +165,25 @@ def edit_draft(
             meta=meta,
             score=score_post(body, new_tags, r, bool(draft.media), emoji_allowed=voice.emoji_allowed).total,
         )
-        view = draft_result(session, updated)
-        rules = [{"id": m.id, "content": m.content} for m in stored]
-    view["learned"] = rules
+        rules = [MemoryItem(id=m.id or 0, content=m.content) for m in stored]
+        view = EditedDraft.of(draft_view(session, updated), learned=rules)
     reply = f"Saved your edit of draft #{draft_id} (version {len(meta['versions']) + 1})."
     if rules:
-        reply += " Learned: " + "; ".join(f"“{x['content']}” (rule #{x['id']})" for x in rules) + "."
-    return reply, view
+        reply += " Learned: " + "; ".join(f"“{x.content}” (rule #{x.id})" for x in rules) + "."
+    return reply, view.model_dump(mode="json")
 
 
 @tool(response_format="content_and_artifact")
-def list_voice_rules(runtime: ToolRuntime[Any]) -> tuple[str, dict[str, Any]]:
+@tool_errors
+def list_voice_rules(runtime: ToolRuntime[Any]) -> ToolOutput:
     """List the brand-voice rules later drafts follow: the ones the user stated ("remember that …") and the
     ones learned from their edits, each with its id (to delete one with delete_voice_rule)."""
     with user_session(runtime) as (session, ctx):
         rules = repo.list_memories(session, user_id=ctx.user_id, kind="rule")
-        items = [{"id": m.id, "content": m.content, "source": m.source} for m in rules]
+        items = [VoiceRuleItem(id=m.id or 0, content=m.content, source=m.source) for m in rules]
     if items:
         lines = [
-            f"- #{m['id']}: {m['content']}" + (" (learned from your edits)" if m["source"] == "edit" else "")
+            f"- #{m.id}: {m.content}" + (" (learned from your edits)" if m.source == "edit" else "")
             for m in items
         ]
         reply = "Your voice rules:\n" + "\n".join(lines) + "\n\nSay “delete rule #N” to drop one."
@@ -187,17 +191,18 @@ def list_voice_rules(runtime: ToolRuntime[Any]) -> tuple[str, dict[str, Any]]:
         reply = (
             "You have no voice rules yet. Tell me one (“remember that we never use emojis”) or edit a draft."
         )
-    return reply, {"type": "voice_rules", "items": items, "reply": reply}
+    return reply, VoiceRulesResult(items=items, reply=reply).model_dump(mode="json")
 
 
 @tool(response_format="content_and_artifact")
-def delete_voice_rule(rule_id: int, runtime: ToolRuntime[Any]) -> tuple[str, dict[str, Any]]:
+@tool_errors
+def delete_voice_rule(rule_id: int, runtime: ToolRuntime[Any]) -> ToolOutput:
     """Delete one of the user's voice rules by its id (from list_voice_rules); later drafts stop following it."""
     with user_session(runtime) as (session, ctx):
         memory = session.get(Memory, rule_id)
         if memory is None or memory.user_id != ctx.user_id or memory.kind != "rule":
-            return _error(f"No voice rule #{rule_id}. Say “list my voice rules” to see their numbers.")
+            raise NotFound(f"No voice rule #{rule_id}. Say “list my voice rules” to see their numbers.")
         content = memory.content
         repo.delete_memory(session, user_id=ctx.user_id, memory_id=rule_id)
     reply = f"Deleted voice rule #{rule_id}: “{content}”. Later drafts no longer follow it."
-    return reply, {"type": "voice_rule_deleted", "id": rule_id, "content": content, "reply": reply}
+    return reply, VoiceRuleDeletedResult(id=rule_id, content=content, reply=reply).model_dump(mode="json")

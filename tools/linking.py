@@ -8,12 +8,14 @@ from langchain_core.tools import tool
 from langgraph.prebuilt import ToolRuntime
 
 from agent.core import repo
-from agent.core.errors import StudioError
-from tools.common import user_session
+from agent.core.errors import InputError
+from agent.services.results import LinkCodeResult, ToolOutput
+from tools.common import tool_errors, user_session
 
 
 @tool(response_format="content_and_artifact")
-def link_slack(runtime: ToolRuntime[Any]) -> tuple[str, dict[str, Any]]:
+@tool_errors
+def link_slack(runtime: ToolRuntime[Any]) -> ToolOutput:
     """Give the user a one-time code that links their Slack account to this studio (memory, brand profile,
     drafts and queue then shared with Slack). Use when the user asks to link or connect Slack.
 
@@ -21,18 +23,14 @@ def link_slack(runtime: ToolRuntime[Any]) -> tuple[str, dict[str, Any]]:
     """
     with user_session(runtime) as (session, ctx):
         if ctx.channel == "slack":
-            text = (
+            raise InputError(
                 "Ask me for the code in the web studio (“link my slack”), then type /studio link CODE here in "
                 "Slack."
             )
-            return text, {"type": "error", "message": text}
-        try:
-            code, expires = repo.issue_slack_link_code(session, user_id=ctx.user_id)
-        except StudioError as exc:
-            return str(exc), {"type": "error", "message": str(exc)}
+        code, expires = repo.issue_slack_link_code(session, user_id=ctx.user_id)
     minutes = repo.SLACK_LINK_TTL_S // 60
     text = (
         f"Your Slack link code is {code}. In Slack, type `/studio link {code}` within {minutes} minutes "
         "(it works once). Slack then shares this studio's memory, brand profile, drafts and queue."
     )
-    return text, {"type": "link_code", "expires_at": expires.isoformat(), "reply": text}
+    return text, LinkCodeResult(expires_at=expires.isoformat(), reply=text).model_dump(mode="json")

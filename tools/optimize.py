@@ -24,19 +24,28 @@ from agent.content.optimize.records import PostRecord
 from agent.content.optimize.scorer import ScoreResult, breakdown_lines
 from agent.content.optimize.timing import BestTime
 from agent.core import repo
-from agent.core.errors import StudioError
+from agent.core.errors import InputError, NotFound
 from agent.core.models import Draft, Metric, ScheduledPost
+from agent.services.context import Context
 from agent.services.records import competitor_names, load_records, record_from_metric
+from agent.services.results import (
+    BestTimeResult,
+    CompetitorResult,
+    DiagnosisResult,
+    ImprovedDraft,
+    MetricsImportResult,
+    PostScoreReport,
+    PostScoreResult,
+    ToolOutput,
+    VariantDraft,
+    VariantsResult,
+)
+from agent.services.views.drafts import draft_view
 from prompts.platforms import rule
-from tools.common import user_session
+from tools.common import load_target, platform_rule, tool_errors, user_session
 from tools.voice import voice_for
-from tools.writing import draft_result, platform_rule
 
 MAX_TEXT_CHARS = 10_000
-
-
-def _error(message: str) -> tuple[str, dict[str, Any]]:
-    return message, {"type": "error", "message": message}
 
 
 @dataclass
@@ -133,6 +142,7 @@ def _score_reply(result: ScoreResult, label: str, extra: list[str]) -> str:
 
 
 @tool(response_format="content_and_artifact")
+@tool_errors
 def score_post(
     runtime: ToolRuntime[Any],
     draft_id: int | None = None,
@@ -140,7 +150,7 @@ def score_post(
     platform: str = "instagram",
     hashtags: list[str] | None = None,
     has_media: bool = False,
-) -> tuple[str, dict[str, Any]]:
+) -> ToolOutput:
     """Score a post 0–100 for its platform, with a breakdown per factor (length, hook, call to action,
     question, hashtags, emoji, readability, media, link placement, posting time) and concrete suggestions.
 
@@ -148,16 +158,17 @@ def score_post(
     text. When the account has enough posts with metrics, also reports its own model's prediction.
     """
     with user_session(runtime) as (session, ctx):
-        try:
-            draft = repo.get_draft(session, user_id=ctx.user_id, draft_id=draft_id) if draft_id else None
-            r = platform_rule(ctx, draft.platform if draft else platform)
-        except (StudioError, ValueError) as exc:
-            return _error(str(exc))
-        body = draft.text if draft else (text or "").strip()
-        if not body:
-            return _error("Give me a draft_id or the text to score.")
-        if len(body) > MAX_TEXT_CHARS:
-            return _error(f"The text is {len(body):,} characters; I score up to {MAX_TEXT_CHARS:,}.")
+        target = load_target(
+            session,
+            ctx,
+            draft_id=draft_id,
+            text=text,
+            platform=platform,
+            missing="the text to score",
+            max_chars=MAX_TEXT_CHARS,
+            verb="score",
+        )
+        draft, body, r = target.draft, target.text, target.rule
         tags = list(draft.hashtags) if draft else list(hashtags or [])
         media = bool(draft.media) if draft else has_media
         account = _account(session, ctx.user_id, r.name)
@@ -172,28 +183,25 @@ def score_post(
         extra.append(f"Predicted {account.model.measure} for this post: {account.model.fmt(predicted)}.")
     label = f"Draft #{draft.id}" if draft else "Score"
     reply = _score_reply(result, label, extra)
-    artifact = {
-        "type": "score",
-        "draft_id": draft.id if draft else None,
+    artifact = PostScoreReport(
+        draft_id=draft.id if draft else None,
         **result.as_dict(),
-        "learning": account.report.as_dict(),
-        "predicted": predicted,
-        "reply": reply,
-    }
-    return reply, artifact
+        learning=account.report.as_dict(),
+        predicted=predicted,
+        reply=reply,
+    )
+    return reply, artifact.model_dump(mode="json")
 
 
 @tool(response_format="content_and_artifact")
-def improve_post(draft_id: int, runtime: ToolRuntime[Any]) -> tuple[str, dict[str, Any]]:
+@tool_errors
+def improve_post(draft_id: int, runtime: ToolRuntime[Any]) -> ToolOutput:
     """Apply the score's suggestions to a draft (hook, call to action, question, hashtags to the norm, link
     to the end, length to the sweet spot) and save the result as a NEW draft in the same variant group;
     the original is kept. Shows the score before and after, per factor. Never exceeds the platform's limit.
     """
     with user_session(runtime) as (session, ctx):
-        try:
-            draft = repo.get_draft(session, user_id=ctx.user_id, draft_id=draft_id)
-        except StudioError as exc:
-            return _error(str(exc))
+        draft = repo.get_draft(session, user_id=ctx.user_id, draft_id=draft_id)
         account = _account(session, ctx.user_id, draft.platform, with_model=False)
         when = _scheduled_local(session, ctx.user_id, draft, account.timezone)
         result = improve.improve_post(
@@ -212,7 +220,8 @@ def improve_post(draft_id: int, runtime: ToolRuntime[Any]) -> tuple[str, dict[st
                 f"Draft #{draft.id} scores {result.before.total:.0f}/100; nothing I can improve automatically. "
                 f"What is left is up to you:\n{tips}"
             )
-            return reply, {"type": "score", "draft_id": draft.id, **result.before.as_dict(), "reply": reply}
+            unchanged = PostScoreResult(draft_id=draft.id, **result.before.as_dict(), reply=reply)
+            return reply, unchanged.model_dump(mode="json")
         new = _derived_draft(
             session,
             ctx,
@@ -222,7 +231,7 @@ def improve_post(draft_id: int, runtime: ToolRuntime[Any]) -> tuple[str, dict[st
             score=result.after.total,
             meta={"improved_from": draft.id, "changes": list(result.changes)},
         )
-        view = draft_result(session, new)
+        view = draft_view(session, new)
     factor_lines = [f"- {f['label']}: {f['before']} → {f['after']}" for f in result.factor_changes()]
     reply = "\n".join(
         [
@@ -234,21 +243,20 @@ def improve_post(draft_id: int, runtime: ToolRuntime[Any]) -> tuple[str, dict[st
         ]
     )
     content = f"{reply}\n\nDraft #{new.id}:\n{compose(result.text, list(result.hashtags))}"
-    return content, {**view, "improvement": result.as_dict(), "improved_from": draft.id, "reply": reply}
+    improved = ImprovedDraft.of(view, improvement=result.as_dict(), improved_from=draft.id, reply=reply)
+    return content, improved.model_dump(mode="json")
 
 
 @tool(response_format="content_and_artifact")
-def ab_variants(draft_id: int, runtime: ToolRuntime[Any], n: int = 3) -> tuple[str, dict[str, Any]]:
+@tool_errors
+def ab_variants(draft_id: int, runtime: ToolRuntime[Any], n: int = 3) -> ToolOutput:
     """Make `n` (1–6) clearly different A/B variants of a draft — each changes one lever (hook style,
     length, call to action, emoji, question, hashtags) and states the hypothesis it tests. Each is saved as
     a draft in the original's variant group and fits the platform's limit; ranked best first (by the
     account's own model when it has one, else by score).
     """
     with user_session(runtime) as (session, ctx):
-        try:
-            draft = repo.get_draft(session, user_id=ctx.user_id, draft_id=draft_id)
-        except StudioError as exc:
-            return _error(str(exc))
+        draft = repo.get_draft(session, user_id=ctx.user_id, draft_id=draft_id)
         account = _account(session, ctx.user_id, draft.platform)
         when = _scheduled_local(session, ctx.user_id, draft, account.timezone)
         variants = improve.ab_variants(
@@ -263,7 +271,7 @@ def ab_variants(draft_id: int, runtime: ToolRuntime[Any], n: int = 3) -> tuple[s
             time_table=account.timing.table,
         )
         if not variants:
-            return _error(f"Draft #{draft.id} is too short to make variants of.")
+            raise InputError(f"Draft #{draft.id} is too short to make variants of.")
         items = []
         for v in variants:
             saved = _derived_draft(
@@ -276,12 +284,12 @@ def ab_variants(draft_id: int, runtime: ToolRuntime[Any], n: int = 3) -> tuple[s
                 meta={"variant_of": draft.id, "variant": v.key, "hypothesis": v.hypothesis},
             )
             items.append(
-                {
-                    **draft_result(session, saved),
-                    "has_media": bool(draft.media),
-                    "label": v.label,
-                    "hypothesis": v.hypothesis,
-                }
+                VariantDraft.of(
+                    draft_view(session, saved),
+                    has_media=bool(draft.media),
+                    label=v.label,
+                    hypothesis=v.hypothesis,
+                ).model_dump(mode="json")
             )
     ranked = rerank(items, account.model, when)
     by = f"your account's model ({account.report.measure})" if account.model else "score"
@@ -294,25 +302,23 @@ def ab_variants(draft_id: int, runtime: ToolRuntime[Any], n: int = 3) -> tuple[s
         )
     lines.append("\nPost them at similar times and compare; record the metrics and I will learn from them.")
     reply = "\n".join(lines)
-    return reply, {
-        "type": "variants",
-        "draft_id": draft.id,
-        "variant_group": draft.variant_group,
-        "drafts": ranked,
-        "reply": reply,
-    }
+    assert draft.id is not None
+    artifact = VariantsResult(
+        draft_id=draft.id,
+        variant_group=draft.variant_group,
+        drafts=[VariantDraft.model_validate(item) for item in ranked],
+        reply=reply,
+    )
+    return reply, artifact.model_dump(mode="json")
 
 
 @tool(response_format="content_and_artifact")
-def best_time(
-    runtime: ToolRuntime[Any], platform: str = "instagram", top: int = 3
-) -> tuple[str, dict[str, Any]]:
+@tool_errors
+def best_time(runtime: ToolRuntime[Any], platform: str = "instagram", top: int = 3) -> ToolOutput:
     """The best days and hours to post on a platform, in the user's time zone (brand profile): published
     studies' findings (cited) blended with the user's own posts' engagement as metrics accumulate."""
-    try:
-        r = rule(platform)
-    except ValueError as exc:
-        return _error(str(exc))
+    ctx: Context = runtime.context
+    r = platform_rule(ctx, platform)
     with user_session(runtime) as (session, ctx):
         profile = repo.get_brand_profile(session, user_id=ctx.user_id)
         records = load_records(session, user_id=ctx.user_id, platform=r.name)
@@ -323,7 +329,7 @@ def best_time(
     lines += list(bt.notes)
     lines.append("Sources: " + "; ".join(s["title"] for s in bt.sources if s["url"]))
     reply = "\n".join(lines)
-    return reply, {"type": "best_time", **bt.as_dict(), "reply": reply}
+    return reply, BestTimeResult(**bt.as_dict(), reply=reply).model_dump(mode="json")
 
 
 def _record_for(session: Session, user_id: str, post_id: int | None, metric_id: int | None) -> PostRecord:
@@ -336,7 +342,7 @@ def _record_for(session: Session, user_id: str, post_id: int | None, metric_id: 
             query = query.where(Metric.post_id == post_id)
         metric = session.exec(query.order_by(col(Metric.id).desc()).limit(1)).first()
         if metric is None:
-            raise StudioError(
+            raise NotFound(
                 f"No metrics for post #{post_id} yet."
                 if post_id
                 else "No metrics recorded yet: paste a metrics CSV."
@@ -351,53 +357,47 @@ def _record_for(session: Session, user_id: str, post_id: int | None, metric_id: 
 
 
 @tool(response_format="content_and_artifact")
+@tool_errors
 def diagnose_reach(
     runtime: ToolRuntime[Any], post_id: int | None = None, metric_id: int | None = None
-) -> tuple[str, dict[str, Any]]:
+) -> ToolOutput:
     """Explain how a published post did: its engagement against the account's baseline (median and middle
     half of its posts on the platform) and the likely causes (weak score factors, what the account's best
     posts have that it lacks, the posting slot vs the best times). Give `post_id` (a scheduled post) or
     `metric_id` (an imported metrics row); with neither, the latest post with metrics."""
     with user_session(runtime) as (session, ctx):
-        try:
-            record = _record_for(session, ctx.user_id, post_id, metric_id)
-        except StudioError as exc:
-            return _error(str(exc))
+        record = _record_for(session, ctx.user_id, post_id, metric_id)
         profile = repo.get_brand_profile(session, user_id=ctx.user_id)
         baseline = load_records(session, user_id=ctx.user_id, platform=record.platform)
     if record.competitor:
-        return _error(f"That row is {record.competitor}'s post; use compare_competitor for competitors.")
+        raise InputError(f"That row is {record.competitor}'s post; use compare_competitor for competitors.")
     try:
         result = diagnose.diagnose_reach(record, baseline, profile.timezone or "UTC")
-    except ValueError as exc:
-        return _error(str(exc))
+    except ValueError as exc:  # too few posts to compare with: the pure engine's word for it
+        raise InputError(str(exc)) from exc
     reply = result.summary()
-    return reply, {
-        "type": "diagnosis",
-        "metric_id": record.metric_id,
-        "post_id": record.post_id,
-        **result.as_dict(),
-        "reply": reply,
-    }
+    artifact = DiagnosisResult(
+        metric_id=record.metric_id, post_id=record.post_id, **result.as_dict(), reply=reply
+    )
+    return reply, artifact.model_dump(mode="json")
 
 
 @tool(response_format="content_and_artifact")
+@tool_errors
 def record_metrics(
     csv_text: str, runtime: ToolRuntime[Any], platform: str | None = None, competitor: str | None = None
-) -> tuple[str, dict[str, Any]]:
+) -> ToolOutput:
     """Record metrics of past posts from a CSV export (columns like date, platform, text, impressions, likes,
     comments, shares, saves, clicks; common export headers are understood). `platform` is used when the CSV
     has no platform column. Set `competitor` to a name to record a competitor's posts instead of the user's.
     Bad rows are reported by row number and skipped; importing the same rows again updates them."""
     if not csv_text.strip():
-        return _error(
+        raise InputError(
             "Paste the CSV with its header row first, e.g.\n"
             "date,platform,text,impressions,likes,comments,shares,saves,clicks"
         )
-    try:
-        default = rule(platform).name if platform else None
-    except ValueError as exc:
-        return _error(str(exc))
+    ctx: Context = runtime.context
+    default = platform_rule(ctx, platform).name if platform else None
     with user_session(runtime) as (session, ctx):
         profile = repo.get_brand_profile(session, user_id=ctx.user_id)
         try:
@@ -405,13 +405,10 @@ def record_metrics(
                 csv_text, default_platform=default, timezone=profile.timezone or "UTC", competitor=competitor
             )
         except metrics_csv.CSVError as exc:
-            return _error(str(exc))
+            raise InputError(str(exc)) from exc
         if not parsed.rows:
-            return _error("No row could be read:\n" + parsed.error_summary())
-        try:
-            ids, updated = repo.add_metric_rows(session, user_id=ctx.user_id, rows=parsed.rows)
-        except StudioError as exc:
-            return _error(str(exc))
+            raise InputError("No row could be read:\n" + parsed.error_summary())
+        ids, updated = repo.add_metric_rows(session, user_id=ctx.user_id, rows=parsed.rows)
         platforms = sorted({row["platform"] for row in parsed.rows})
         counts = {p: len(load_records(session, user_id=ctx.user_id, platform=p)) for p in platforms}
     whose = f"{competitor}'s" if competitor else "your"
@@ -432,30 +429,27 @@ def record_metrics(
     else:
         lines.append(f"Say “compare us with {competitor}” to see how you differ.")
     reply = "\n".join(lines)
-    return reply, {
-        "type": "metrics_import",
-        "ids": ids,
-        "updated": updated,
-        "errors": parsed.errors,
-        "columns": parsed.columns,
-        "competitor": competitor,
-        "reply": reply,
-    }
+    artifact = MetricsImportResult(
+        ids=ids,
+        updated=updated,
+        errors=parsed.errors,
+        columns=parsed.columns,
+        competitor=competitor,
+        reply=reply,
+    )
+    return reply, artifact.model_dump(mode="json")
 
 
 @tool(response_format="content_and_artifact")
-def compare_competitor(
-    name: str, runtime: ToolRuntime[Any], platform: str | None = None
-) -> tuple[str, dict[str, Any]]:
+@tool_errors
+def compare_competitor(name: str, runtime: ToolRuntime[Any], platform: str | None = None) -> ToolOutput:
     """Contrast a competitor's recorded posts (added with record_metrics + competitor) with the user's own:
     engagement, posting times, length, hashtags, questions, calls to action, media and emoji."""
     name = name.strip()
     if not name:
-        return _error("Which competitor? Say e.g. “compare us with Blue Bottle”.")
-    try:
-        plat = rule(platform).name if platform else None
-    except ValueError as exc:
-        return _error(str(exc))
+        raise InputError("Which competitor? Say e.g. “compare us with Blue Bottle”.")
+    ctx: Context = runtime.context
+    plat = platform_rule(ctx, platform).name if platform else None
 
     with user_session(runtime) as (session, ctx):
         profile = repo.get_brand_profile(session, user_id=ctx.user_id)
@@ -465,15 +459,15 @@ def compare_competitor(
             hint = (
                 f" I have: {', '.join(known)}." if known else " Record their posts with a metrics CSV first."
             )
-            return _error(f"No recorded posts of {name}.{hint}")
+            raise NotFound(f"No recorded posts of {name}.{hint}")
         theirs = load_records(session, user_id=ctx.user_id, competitor=match)
         own = load_records(session, user_id=ctx.user_id)
     try:
         result = diagnose.compare_competitor(own, theirs, match, profile.timezone or "UTC", plat)
-    except ValueError as exc:
-        return _error(str(exc))
+    except ValueError as exc:  # too few posts on either side: the pure engine's word for it
+        raise InputError(str(exc)) from exc
     reply = "\n".join([f"You vs {match}:", *[f"- {i}" for i in result.insights]])
-    return reply, {"type": "competitor", **result.as_dict(), "reply": reply}
+    return reply, CompetitorResult(**result.as_dict(), reply=reply).model_dump(mode="json")
 
 
 OPTIMIZE_TOOLS = [

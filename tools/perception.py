@@ -8,21 +8,19 @@ from langchain_core.tools import tool
 from langgraph.prebuilt import ToolRuntime
 
 from agent.content.formatting import clip, clock
-from agent.core.errors import StudioError
 from agent.core.repo.assets import asset_view
 from agent.services.context import Context
+from agent.services.results import AssetResult, PageResult, Segment, ToolOutput, TranscriptResult
+from tools.common import tool_errors
 
 MAX_TOOL_TEXT = 6000  # characters of a transcript or page the model gets back in the tool message
 
 
-def _error(message: str) -> tuple[str, dict[str, Any]]:
-    return message, {"type": "error", "message": message}
-
-
 @tool(response_format="content_and_artifact")
+@tool_errors
 def transcribe(
     asset_id: int, runtime: ToolRuntime[Any], language: str | None = None, multilingual: bool = False
-) -> tuple[str, dict[str, Any]]:
+) -> ToolOutput:
     """Transcribe the speech in an uploaded audio or video asset (a voice note, a reel, a recording).
 
     `asset_id` is the asset's id. Give `language` (an ISO 639-1 code such as "de") when you know the
@@ -47,30 +45,26 @@ def transcribe(
                 }
             )
 
-    try:
-        asset, result, cached = perception.transcript(
-            user_id=ctx.user_id,
-            asset_id=asset_id,
-            language=language,
-            multilingual=multilingual,
-            on_progress=progress,
-        )
-    except StudioError as exc:
-        return _error(str(exc))
-    artifact = {
-        "type": "transcript",
-        "asset_id": asset_id,
-        "kind": asset.kind,
-        "filename": asset.filename,
-        "text": result.text,
-        "language": result.language,
-        "language_probability": result.language_probability,
-        "language_detected": result.language_detected,
-        "duration_s": result.duration,
-        "model": result.model,
-        "segments": [{"start": s.start, "end": s.end, "text": s.text} for s in result.segments],
-        "cached": cached,
-    }
+    asset, result, cached = perception.transcript(
+        user_id=ctx.user_id,
+        asset_id=asset_id,
+        language=language,
+        multilingual=multilingual,
+        on_progress=progress,
+    )
+    artifact = TranscriptResult(
+        asset_id=asset_id,
+        kind=asset.kind,
+        filename=asset.filename,
+        text=result.text,
+        language=result.language,
+        language_probability=result.language_probability,
+        language_detected=result.language_detected,
+        duration_s=result.duration,
+        model=result.model,
+        segments=[Segment(start=s.start, end=s.end, text=s.text) for s in result.segments],
+        cached=cached,
+    ).model_dump(mode="json")
     head = (
         f"Transcript of {asset.kind} #{asset_id} ({clock(result.duration)}, language {result.language}, "
         f"model {result.model}{', from cache' if cached else ''}):"
@@ -82,7 +76,8 @@ def transcribe(
 
 
 @tool(response_format="content_and_artifact")
-def read_url(url: str, runtime: ToolRuntime[Any]) -> tuple[str, dict[str, Any]]:
+@tool_errors
+def read_url(url: str, runtime: ToolRuntime[Any]) -> ToolOutput:
     """Read a link the user shared: a web page's title and main text, or an image/audio/video file.
 
     The page is kept as an asset (pass its `asset_id` to summarize, or write posts about it); a link to an
@@ -91,31 +86,26 @@ def read_url(url: str, runtime: ToolRuntime[Any]) -> tuple[str, dict[str, Any]]:
     """
     ctx: Context = runtime.context
     ingestor = ctx.services.perception.ingestor
-    try:
-        done = ingestor.ingest_url(user_id=ctx.user_id, url=url)
-    except StudioError as exc:
-        return _error(str(exc))
+    done = ingestor.ingest_url(user_id=ctx.user_id, url=url)
     asset = done.asset
     if asset.kind != "url":
-        view = asset_view(asset, reused=done.reused)
-        view["from_url"] = url
+        view = AssetResult(**asset_view(asset, reused=done.reused), from_url=url).model_dump(mode="json")
         return f"The link is {asset.kind} ({asset.mime}); it is kept as asset #{asset.id}.", view
     meta = asset.meta or {}
     text = done.text or ""
-    artifact = {
-        "type": "page",
-        "asset_id": asset.id,
-        "url": url,
-        "final_url": meta.get("final_url", url),
-        "title": meta.get("title", ""),
-        "site": meta.get("site", ""),
-        "language": meta.get("language"),
-        "words": meta.get("words", len(text.split())),
-        "text": clip(text, 20_000),
-        "reused": done.reused,
-    }
-    title = artifact["title"] or artifact["final_url"]
+    page = PageResult(
+        asset_id=asset.id or 0,
+        url=url,
+        final_url=meta.get("final_url", url),
+        title=meta.get("title", ""),
+        site=meta.get("site", ""),
+        language=meta.get("language"),
+        words=meta.get("words", len(text.split())),
+        text=clip(text, 20_000),
+        reused=done.reused,
+    )
+    title = page.title or page.final_url
     return (
-        f"Page “{title}” (asset #{asset.id}, {artifact['words']} words):\n{clip(text, MAX_TOOL_TEXT)}",
-        artifact,
+        f"Page “{title}” (asset #{asset.id}, {page.words} words):\n{clip(text, MAX_TOOL_TEXT)}",
+        page.model_dump(mode="json"),
     )

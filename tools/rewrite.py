@@ -18,45 +18,41 @@ from agent.content.optimize.scorer import score_post
 from agent.content.writers.base import AltTextRequest, ToneRequest, TranslateRequest
 from agent.content.writers.output import fit_output
 from agent.core import repo
-from agent.core.errors import StudioError
+from agent.core.errors import InputError, ToolFailed
 from agent.core.models import Draft
 from agent.core.repo import assets as asset_repo
 from agent.services.context import Context
+from agent.services.results import AltTextResult, NoticeResult, ToolOutput
 from prompts.languages import language_name, normalize_language
 from prompts.platforms import PlatformRule
-from tools.common import user_session
+from tools.common import Target, load_target, tool_errors, user_session
 from tools.vision import describe_image
 from tools.voice import voice_for
-from tools.writing import draft_result, material_language, platform_rule
+from tools.writing import draft_result, material_language
 
 MAX_TEXT_CHARS = 10_000
 MAX_TONE_CHARS = 100
 
 
-def _error(message: str) -> tuple[str, dict[str, Any]]:
-    return message, {"type": "error", "message": message}
-
-
-def _notice(message: str) -> tuple[str, dict[str, Any]]:
-    return message, {"type": "notice", "message": message, "reply": message}
+def _notice(message: str) -> ToolOutput:
+    return message, NoticeResult(message=message, reply=message).model_dump(mode="json")
 
 
 def _source(
     session: Session, ctx: Context, draft_id: int | None, text: str | None, platform: str | None
-) -> tuple[Draft | None, str, list[str], PlatformRule]:
-    """The draft (or text) to rewrite, its hashtags and its platform's rule; raises StudioError/ValueError."""
-    draft = repo.get_draft(session, user_id=ctx.user_id, draft_id=draft_id) if draft_id else None
-    if draft is not None and draft.kind == "thread":
-        raise ValueError(
-            f"Draft #{draft.id} is a thread; rewrite the draft it was split from, then split it."
-        )
-    body = draft.text if draft else (text or "").strip()
-    if not body.strip():
-        raise ValueError("Give me a draft_id or the text to rewrite.")
-    if len(body) > MAX_TEXT_CHARS:
-        raise ValueError(f"The text is {len(body):,} characters; I rewrite up to {MAX_TEXT_CHARS:,}.")
-    name = draft.platform if draft else (platform or (ctx.platforms or ("instagram",))[0])
-    return draft, body, list(draft.hashtags) if draft else [], platform_rule(ctx, name)
+) -> Target:
+    """The draft (or text) to rewrite, its hashtags and its platform's rule."""
+    return load_target(
+        session,
+        ctx,
+        draft_id=draft_id,
+        text=text,
+        platform=platform,
+        missing="the text to rewrite",
+        max_chars=MAX_TEXT_CHARS,
+        verb="rewrite",
+        thread="Draft #{id} is a thread; rewrite the draft it was split from, then split it.",
+    )
 
 
 def _save(
@@ -126,13 +122,14 @@ def _save_result(
 
 
 @tool(response_format="content_and_artifact")
+@tool_errors
 def translate(
     language: str,
     runtime: ToolRuntime[Any],
     draft_id: int | None = None,
     text: str | None = None,
     platform: str | None = None,
-) -> tuple[str, dict[str, Any]]:
+) -> ToolOutput:
     """Translate a post into another language and save it as a new draft (the original stays).
 
     `language`: the language wanted, as a name or code ("French", "fr", "Deutsch"). Pass `draft_id` of a
@@ -141,14 +138,11 @@ def translate(
     """
     code = normalize_language(language)
     if code is None:
-        return _error(f"I don't know the language {language!r}; name it like “French” or “fr”.")
+        raise InputError(f"I don't know the language {language!r}; name it like “French” or “fr”.")
     name = language_name(code)
     with user_session(runtime) as (session, ctx):
-        try:
-            draft, body, tags, r = _source(session, ctx, draft_id, text, platform)
-        except (StudioError, ValueError) as exc:
-            return _error(str(exc))
-
+        target = _source(session, ctx, draft_id, text, platform)
+        draft, body, tags, r = target.draft, target.text, target.hashtags, target.rule
         stored = (draft.meta or {}).get("language") if draft else None
         source_language = material_language(ctx, [body], min_words=4) or stored
         if source_language == code:
@@ -171,7 +165,7 @@ def translate(
             reason = result.note or f"{result.writer} could not translate it."
             if result.fallback_reason:
                 reason += f" ({result.fallback_reason})"
-            return _error(reason)
+            raise ToolFailed(reason)
         view, new_text, new_tags = _save_result(
             session,
             ctx,
@@ -187,25 +181,24 @@ def translate(
 
 
 @tool(response_format="content_and_artifact")
+@tool_errors
 def rewrite_tone(
     tone: str,
     runtime: ToolRuntime[Any],
     draft_id: int | None = None,
     text: str | None = None,
     platform: str | None = None,
-) -> tuple[str, dict[str, Any]]:
+) -> ToolOutput:
     """Rewrite a post in another tone ("casual", "professional", "playful", "more formal") and save it as a
     new draft (the original stays). Pass `draft_id` of a saved draft, or `text` (+ `platform`). The facts,
     links and language are kept; the result fits the platform's limit.
     """
     tone = " ".join(tone.split())[:MAX_TONE_CHARS]
     if not tone:
-        return _error("Which tone? E.g. “casual”, “professional” or “playful”.")
+        raise InputError("Which tone? E.g. “casual”, “professional” or “playful”.")
     with user_session(runtime) as (session, ctx):
-        try:
-            draft, body, tags, r = _source(session, ctx, draft_id, text, platform)
-        except (StudioError, ValueError) as exc:
-            return _error(str(exc))
+        target = _source(session, ctx, draft_id, text, platform)
+        draft, body, tags, r = target.draft, target.text, target.hashtags, target.rule
         voice = voice_for(session, user_id=ctx.user_id, platform=r.name)
         if draft is not None and (draft.meta or {}).get("language"):
             voice = voice.model_copy(update={"language": draft.meta["language"]})
@@ -237,9 +230,8 @@ def rewrite_tone(
 
 
 @tool(response_format="content_and_artifact")
-def write_alt_text(
-    asset_id: int, runtime: ToolRuntime[Any], max_chars: int = 250
-) -> tuple[str, dict[str, Any]]:
+@tool_errors
+def write_alt_text(asset_id: int, runtime: ToolRuntime[Any], max_chars: int = 250) -> ToolOutput:
     """Write alt text (for screen readers) for an uploaded image or video by its asset id, from what image
     understanding sees (subject, labels, text in the picture). Stored with the asset; at most `max_chars`
     characters (20–1000, 250 by default).
@@ -249,8 +241,8 @@ def write_alt_text(
     see = cast(StructuredTool, describe_image).func
     assert see is not None
     _said, seen = see(asset_id=asset_id, runtime=runtime)
-    if seen.get("type") != "vision":
-        return _error(str(seen.get("message") or f"I could not look at asset #{asset_id}."))
+    if seen.get("type") != "vision":  # describe_image's error, said as it is
+        raise ToolFailed(str(seen.get("message") or f"I could not look at asset #{asset_id}."))
     with user_session(runtime) as (session, ctx):
         voice = voice_for(session, user_id=ctx.user_id, platform=(ctx.platforms or ("instagram",))[0])
         labels = [str(lb.get("label")) for lb in seen.get("labels") or [] if lb.get("label")][:8]
@@ -273,12 +265,11 @@ def write_alt_text(
             value={"text": result.alt_text, "writer": result.writer},
         )
     reply = f"Alt text for #{asset_id} ({len(result.alt_text)} characters): {result.alt_text}"
-    artifact = {
-        "type": "alt_text",
-        "asset_id": asset_id,
-        "alt_text": result.alt_text,
-        "writer": result.writer,
-        "fallback_reason": result.fallback_reason,
-        "reply": reply,
-    }
-    return reply, artifact
+    artifact = AltTextResult(
+        asset_id=asset_id,
+        alt_text=result.alt_text,
+        writer=result.writer,
+        fallback_reason=result.fallback_reason,
+        reply=reply,
+    )
+    return reply, artifact.model_dump(mode="json")

@@ -12,23 +12,22 @@ from agent.content.writers.base import ScriptRequest, SummaryRequest, TimedText
 from agent.content.writers.output import fit_output
 from agent.core import repo
 from agent.core.db import session_scope
-from agent.core.errors import StudioError
+from agent.core.errors import InputError
 from agent.core.repo import assets as asset_repo
 from agent.services.context import Context
 from agent.services.perception import SPEECH_KINDS
+from agent.services.results import ScriptDraft, SummaryResult, ToolOutput
+from agent.services.views.drafts import draft_view
 from prompts.counting import trim_to_limit
+from tools.common import platform_rule, tool_errors
 from tools.voice import voice_for
-from tools.writing import draft_result, platform_rule
 
 MAX_SOURCE_CHARS = 20_000  # of a transcript or text handed to a writer
 SUMMARY_SOURCES = {"url": "article", "text": "document", "audio": "transcript", "video": "transcript"}
 
 
-def _error(message: str) -> tuple[str, dict[str, Any]]:
-    return message, {"type": "error", "message": message}
-
-
 @tool(response_format="content_and_artifact")
+@tool_errors
 def write_script(
     runtime: ToolRuntime[Any],
     asset_id: int | None = None,
@@ -37,7 +36,7 @@ def write_script(
     brief: str = "",
     visuals: list[str] | None = None,
     target_seconds: int = 45,
-) -> tuple[str, dict[str, Any]]:
+) -> ToolOutput:
     """Turn a voice note, a video or a transcript into a short-form video script (reel, TikTok, short).
 
     Pass `asset_id` of an audio or video asset (it is transcribed if it was not yet) or a `transcript`.
@@ -46,21 +45,13 @@ def write_script(
     with timestamps and visual cues, a call to action, plus a caption and hashtags.
     """
     ctx: Context = runtime.context
-    try:
-        r = platform_rule(ctx, platform)
-    except ValueError as exc:
-        return _error(str(exc))
+    r = platform_rule(ctx, platform)
     segments: list[TimedText] = []
     duration: float | None = None
     language = "en"
     media: list[int] = []
     if asset_id is not None:
-        try:
-            asset, result, _cached = ctx.services.perception.transcript(
-                user_id=ctx.user_id, asset_id=asset_id
-            )
-        except StudioError as exc:
-            return _error(str(exc))
+        asset, result, _cached = ctx.services.perception.transcript(user_id=ctx.user_id, asset_id=asset_id)
         text = result.text
         segments = [TimedText(start=s.start, end=s.end, text=s.text) for s in result.segments]
         duration, language = result.duration, result.language
@@ -68,7 +59,7 @@ def write_script(
     else:
         text = (transcript or "").strip()
     if not text.strip():
-        return _error("There is no speech or text to write a script from.")
+        raise InputError("There is no speech or text to write a script from.")
     target = max(5, min(int(target_seconds), 180))
     with session_scope(ctx.services.engine) as session:
         voice = voice_for(session, user_id=ctx.user_id, platform=r.name)
@@ -110,16 +101,17 @@ def write_script(
                 "fallback_reason": script.fallback_reason,
             },
         )
-        view = draft_result(session, draft)
-    view["script"] = script.model_dump(exclude={"writer", "fallback_reason"})
+        parts = script.model_dump(exclude={"writer", "fallback_reason"})
+        view = ScriptDraft.of(draft_view(session, draft), script=parts).model_dump(mode="json")
     summary = f"Script draft #{view['id']} for {r.label} ({len(script.beats)} beats):\n{compose(body, tags)}\n\nCaption: {script.caption}"
     return summary, view
 
 
 @tool(response_format="content_and_artifact")
+@tool_errors
 def summarize(
     runtime: ToolRuntime[Any], text: str | None = None, asset_id: int | None = None, max_points: int = 5
-) -> tuple[str, dict[str, Any]]:
+) -> ToolOutput:
     """Summarize a transcript, document or article into a title, a short summary and key points.
 
     Pass `asset_id` of a read page (from read_url), a text file, or an audio/video asset (its transcript is
@@ -131,28 +123,25 @@ def summarize(
     source = "text"
     language = "en"
     if asset_id is not None:
-        try:
-            with session_scope(ctx.services.engine) as session:
-                asset = asset_repo.get_asset(session, user_id=ctx.user_id, asset_id=asset_id)
-            if asset.kind in SPEECH_KINDS:
-                _asset, transcript, _cached = perception.transcript(user_id=ctx.user_id, asset_id=asset_id)
-                body, language = transcript.text, transcript.language
-            elif asset.kind in ("url", "text"):
-                body = perception.ingestor.read_text(asset)
-                meta = asset.meta or {}
-                title = str(meta.get("title") or "")
-                language = str(meta.get("language") or "en")
-                if title and body.startswith(title):
-                    body = body[len(title) :].lstrip()
-            else:
-                return _error(f"Asset #{asset_id} is an {asset.kind}; describe it instead of summarizing it.")
-        except StudioError as exc:
-            return _error(str(exc))
+        with session_scope(ctx.services.engine) as session:
+            asset = asset_repo.get_asset(session, user_id=ctx.user_id, asset_id=asset_id)
+        if asset.kind in SPEECH_KINDS:
+            _asset, transcript, _cached = perception.transcript(user_id=ctx.user_id, asset_id=asset_id)
+            body, language = transcript.text, transcript.language
+        elif asset.kind in ("url", "text"):
+            body = perception.ingestor.read_text(asset)
+            meta = asset.meta or {}
+            title = str(meta.get("title") or "")
+            language = str(meta.get("language") or "en")
+            if title and body.startswith(title):
+                body = body[len(title) :].lstrip()
+        else:
+            raise InputError(f"Asset #{asset_id} is an {asset.kind}; describe it instead of summarizing it.")
         source = SUMMARY_SOURCES.get(asset.kind, "text")
     else:
         body = (text or "").strip()
     if not body.strip():
-        return _error("There is no text to summarize.")
+        raise InputError("There is no text to summarize.")
     with session_scope(ctx.services.engine) as session:
         voice = voice_for(session, user_id=ctx.user_id, platform=(ctx.platforms or ("instagram",))[0])
     result = ctx.services.writer.summary(
@@ -165,15 +154,14 @@ def summarize(
             voice=voice,
         )
     )
-    artifact = {
-        "type": "summary",
-        "asset_id": asset_id,
-        "title": result.title,
-        "summary": result.summary,
-        "key_points": result.key_points,
-        "writer": result.writer,
-        "fallback_reason": result.fallback_reason,
-        "language": language,
-    }
+    artifact = SummaryResult(
+        asset_id=asset_id,
+        title=result.title,
+        summary=result.summary,
+        key_points=result.key_points,
+        writer=result.writer,
+        fallback_reason=result.fallback_reason,
+        language=language,
+    ).model_dump(mode="json")
     points = "\n".join(f"- {p}" for p in result.key_points)
     return f"{result.title}\n\n{result.summary}\n\nKey points:\n{points}", artifact

@@ -10,19 +10,16 @@ from langgraph.prebuilt import ToolRuntime
 from agent.content.fitting import compose
 from agent.content.writers.base import ThreadRequest
 from agent.core import repo
-from agent.core.errors import StudioError
+from agent.core.errors import InputError
+from agent.services.results import ThreadDraft, ToolOutput
+from agent.services.views.drafts import draft_view
 from prompts.counting import count, trim_to_limit
 from prompts.threads import MAX_POSTS, THREAD_PLATFORMS, ThreadTooLong, numbered
 from prompts.threads import split_thread as split_posts
-from tools.common import user_session
+from tools.common import load_target, platform_rule, tool_errors, user_session
 from tools.voice import voice_for
-from tools.writing import draft_result, platform_rule
 
 MAX_SOURCE_CHARS = 20_000
-
-
-def _error(message: str) -> tuple[str, dict[str, Any]]:
-    return message, {"type": "error", "message": message}
 
 
 def within(posts: list[str], limit: int, counting: str) -> list[str]:
@@ -40,12 +37,13 @@ def within(posts: list[str], limit: int, counting: str) -> list[str]:
 
 
 @tool(response_format="content_and_artifact")
+@tool_errors
 def split_thread(
     runtime: ToolRuntime[Any],
     draft_id: int | None = None,
     text: str | None = None,
     platform: str | None = None,
-) -> tuple[str, dict[str, Any]]:
+) -> ToolOutput:
     """Split a long post into a numbered thread (" 1/5", " 2/5" …) for X, Threads, Bluesky or Mastodon.
 
     Pass `draft_id` of a saved draft (its hashtags go to the last post) or the `text` to split. `platform`
@@ -54,24 +52,22 @@ def split_thread(
     between words, never inside a link. Saves the thread as a draft of kind "thread".
     """
     with user_session(runtime) as (session, ctx):
-        try:
-            draft = repo.get_draft(session, user_id=ctx.user_id, draft_id=draft_id) if draft_id else None
-        except StudioError as exc:
-            return _error(str(exc))
-        if draft is not None and draft.kind == "thread":
-            return _error(f"Draft #{draft.id} is already a thread.")
-        source = compose(draft.text, list(draft.hashtags)) if draft else (text or "").strip()
-        if not source.strip():
-            return _error("Give me a draft_id or the text to split into a thread.")
-        if len(source) > MAX_SOURCE_CHARS:
-            return _error(f"The text is {len(source):,} characters; I split up to {MAX_SOURCE_CHARS:,}.")
+        target = load_target(
+            session,
+            ctx,
+            draft_id=draft_id,
+            text=text,
+            missing="the text to split into a thread",
+            thread="Draft #{id} is already a thread.",
+        )
+        draft = target.draft
+        source = compose(target.text, target.hashtags) if draft else target.text
+        if len(source) > MAX_SOURCE_CHARS:  # a draft's hashtags count: they go to the last post
+            raise InputError(f"The text is {len(source):,} characters; I split up to {MAX_SOURCE_CHARS:,}.")
         wanted = platform or (draft.platform if draft and draft.platform in THREAD_PLATFORMS else "x")
-        try:
-            r = platform_rule(ctx, wanted)
-        except ValueError as exc:
-            return _error(str(exc))
+        r = platform_rule(ctx, wanted)
         if r.name not in THREAD_PLATFORMS:
-            return _error(
+            raise InputError(
                 f"{r.label} has no threads; I split for {', '.join(THREAD_PLATFORMS)}. Name one of them."
             )
         voice = voice_for(session, user_id=ctx.user_id, platform=r.name)
@@ -87,8 +83,8 @@ def split_thread(
         try:
             result = ctx.services.writer.split_thread(request)
             posts = [p for p in result.posts if p.strip()] or split_posts(source, r.limit, r.counting)
-        except ThreadTooLong as exc:
-            return _error(str(exc))
+        except ThreadTooLong as exc:  # a ValueError of the pure splitter: the user's text is at fault
+            raise InputError(str(exc)) from exc
         published = within(posts, r.limit, r.counting)
         meta: dict[str, Any] = {"posts": published, "limit": r.limit}
         if draft is not None:
@@ -109,8 +105,7 @@ def split_thread(
             media=list(draft.media) if draft else [],
             meta=meta,
         )
-        view = draft_result(session, saved)
-    view["posts"] = published
+        view = ThreadDraft.of(draft_view(session, saved), posts=published).model_dump(mode="json")
     lengths = ", ".join(str(count(p, r.counting)) for p in published)
     summary = (
         f"Thread draft #{view['id']} for {r.label}: {len(published)} post(s), each within {r.limit} "

@@ -14,22 +14,19 @@ from langgraph.prebuilt import ToolRuntime
 from PIL import Image, UnidentifiedImageError
 
 from agent.core.db import session_scope
-from agent.core.errors import StudioError
+from agent.core.errors import InputError, ToolFailed
 from agent.core.repo import assets as asset_repo
+from agent.services.results import ImageDescriptionResult, ToolOutput
 from integrations.vision.analysis import merge_results
 from integrations.vision.base import VisionResult, VisionUnavailable
 from integrations.vision.frames import VideoUnreadable, sample_keyframes
 from integrations.vision.vocabulary import CONTENT_CATEGORIES, load_vocabulary
 from prompts.platforms import rule
-from tools.common import user_session
+from tools.common import tool_errors, user_session
 
 KEYFRAMES = 4  # frames sampled from a video
 CACHE_VERSION = 1  # bump when the stored shape changes: older entries are recomputed
 VISUAL_KINDS = frozenset({"image", "video"})
-
-
-def _error(message: str) -> tuple[str, dict[str, Any]]:
-    return message, {"type": "error", "message": message}
 
 
 def asset_file(storage_path: str, data_dir: Path) -> Path:
@@ -44,17 +41,16 @@ def asset_file(storage_path: str, data_dir: Path) -> Path:
 
 
 def _artifact(asset_id: int, kind: str, record: dict[str, Any], *, cached: bool) -> dict[str, Any]:
-    view = {
-        "type": "vision",
-        "asset_id": asset_id,
-        "kind": kind,
-        **{k: v for k, v in record.items() if k not in {"embedding", "version"}},
-        "embedding_dim": len(record["embedding"]) if record.get("embedding") else 0,
-        "cached": cached,
-    }
+    seen = {k: v for k, v in record.items() if k not in {"embedding", "version"}}
     if kind == "video":
-        view.setdefault("keyframes", [])
-    return view
+        seen.setdefault("keyframes", [])
+    return ImageDescriptionResult(
+        asset_id=asset_id,
+        kind=kind,
+        **seen,
+        embedding_dim=len(record["embedding"]) if record.get("embedding") else 0,
+        cached=cached,
+    ).model_dump(mode="json")
 
 
 def _summary(view: dict[str, Any], platforms: tuple[str, ...]) -> str:
@@ -108,7 +104,8 @@ def _see(vision: Any, kind: str, path: Path) -> tuple[VisionResult, list[dict[st
 
 
 @tool(response_format="content_and_artifact")
-def describe_image(asset_id: int, runtime: ToolRuntime[Any]) -> tuple[str, dict[str, Any]]:
+@tool_errors
+def describe_image(asset_id: int, runtime: ToolRuntime[Any]) -> ToolOutput:
     """Look at an uploaded image or video (by its asset id) and say what is in it.
 
     Returns labels with scores (subjects, scenes, food and drink, products, people and activities, then
@@ -118,16 +115,15 @@ def describe_image(asset_id: int, runtime: ToolRuntime[Any]) -> tuple[str, dict[
     to write_caption.
     """
     with user_session(runtime) as (session, ctx):
-        try:
-            asset = asset_repo.get_asset(session, user_id=ctx.user_id, asset_id=asset_id)
-        except StudioError as exc:
-            return _error(str(exc))
+        asset = asset_repo.get_asset(session, user_id=ctx.user_id, asset_id=asset_id)
         kind, storage_path, meta = asset.kind, asset.storage_path, dict(asset.meta or {})
     if kind not in VISUAL_KINDS:
-        return _error(f"Asset #{asset_id} is {kind}, not an image or a video: there is nothing to look at.")
+        raise InputError(
+            f"Asset #{asset_id} is {kind}, not an image or a video: there is nothing to look at."
+        )
     vision = ctx.services.vision
     if vision is None:
-        return _error("Image understanding is not set up in this studio.")
+        raise ToolFailed("Image understanding is not set up in this studio.")
     platforms = ctx.platforms or tuple(ctx.services.settings.default_platforms)
     try:
         backend = vision.name
@@ -141,12 +137,12 @@ def describe_image(asset_id: int, runtime: ToolRuntime[Any]) -> tuple[str, dict[
             return _summary(view, platforms), view
         path = asset_file(storage_path, ctx.services.settings.data_dir)
         if not path.is_file():
-            return _error(f"The file of asset #{asset_id} is missing from storage; upload it again.")
+            raise ToolFailed(f"The file of asset #{asset_id} is missing from storage; upload it again.")
         result, keyframes = _see(vision, kind, path)
-    except VisionUnavailable as exc:
-        return _error(f"Image understanding is unavailable: {exc}")
+    except VisionUnavailable as exc:  # the backend's own failure, said as the user's
+        raise ToolFailed(f"Image understanding is unavailable: {exc}") from exc
     except (UnidentifiedImageError, Image.DecompressionBombError, VideoUnreadable, OSError) as exc:
-        return _error(f"Could not read {kind} #{asset_id}: {exc}")
+        raise InputError(f"Could not read {kind} #{asset_id}: {exc}") from exc
     record = {**result.to_dict(embedding=True), "version": CACHE_VERSION}
     if keyframes is not None:
         record["keyframes"] = keyframes

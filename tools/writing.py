@@ -15,14 +15,14 @@ from agent.content.writers.base import CaptionRequest, HashtagRequest
 from agent.content.writers.output import fit_output
 from agent.content.writers.voice import apply_voice
 from agent.core import repo
-from agent.core.errors import StudioError
+from agent.core.errors import InputError
 from agent.core.models import Draft
 from agent.core.repo import assets
 from agent.services.context import Context
+from agent.services.results import HashtagsResult, ToolOutput
 from agent.services.views.drafts import draft_view
 from prompts.languages import language_name, normalize_language, requested_language, strip_language_request
-from prompts.platforms import PlatformRule, rule_with
-from tools.common import user_session
+from tools.common import load_target, platform_rule, tool_errors, user_session
 from tools.voice import voice_for
 
 MAX_BRIEF_CHARS = 4000
@@ -30,18 +30,9 @@ MATERIAL_MIN_WORDS = 12  # a brief this long is material (pasted text) whose lan
 MATERIAL_MIN_CONFIDENCE = 0.8
 
 
-def platform_rule(ctx: Context, platform: str) -> PlatformRule:
-    """The platform's rule with this installation's limits (a Mastodon instance's own post limit)."""
-    return rule_with(platform, {"mastodon": ctx.services.settings.mastodon_max_chars})
-
-
 def draft_result(session: Session, draft: Draft) -> dict[str, Any]:
     """A draft as a tool result: the one draft view (:class:`DraftView`) as plain data."""
     return draft_view(session, draft).model_dump(mode="json")
-
-
-def _error(message: str) -> tuple[str, dict[str, Any]]:
-    return message, {"type": "error", "message": message}
 
 
 def _human_text(runtime: ToolRuntime[Any]) -> str:
@@ -69,11 +60,11 @@ def caption_language(
     ctx: Context, runtime: ToolRuntime[Any], brief: str, language: str | None, profile_language: str
 ) -> str:
     """Asked for (the argument, or "in Spanish" in the brief) > the pasted material's > the brand profile's.
-    Raises ValueError on a language it does not know."""
+    Raises InputError on a language it does not know."""
     if language and language.strip():
         code = normalize_language(language)
         if code is None:
-            raise ValueError(f"I don't know the language {language!r}; name it like “Spanish” or “es”.")
+            raise InputError(f"I don't know the language {language!r}; name it like “Spanish” or “es”.")
         return code
     return (
         requested_language(brief)
@@ -84,6 +75,7 @@ def caption_language(
 
 
 @tool(response_format="content_and_artifact")
+@tool_errors
 def write_caption(
     brief: str,
     platform: str,
@@ -91,7 +83,7 @@ def write_caption(
     subject: str | None = None,
     media: list[int] | None = None,
     language: str | None = None,
-) -> tuple[str, dict[str, Any]]:
+) -> ToolOutput:
     """Write a ready-to-post caption for ONE platform and save it as a draft.
 
     Call once per target platform. `brief` is the user's request in their words; `subject` is what the
@@ -102,24 +94,15 @@ def write_caption(
     """
     brief = brief.strip()
     if not brief:
-        return _error("The brief is empty: tell me what the post is about.")
+        raise InputError("The brief is empty: tell me what the post is about.")
     if len(brief) > MAX_BRIEF_CHARS:
-        return _error(f"The brief is {len(brief)} characters; the most I take is {MAX_BRIEF_CHARS}.")
+        raise InputError(f"The brief is {len(brief)} characters; the most I take is {MAX_BRIEF_CHARS}.")
     ctx: Context = runtime.context
-    try:
-        r = platform_rule(ctx, platform)
-    except ValueError as exc:
-        return _error(str(exc))
+    r = platform_rule(ctx, platform)
     with user_session(runtime) as (session, ctx):
-        try:
-            media_ids = assets.postable_media(session, user_id=ctx.user_id, asset_ids=media or [])
-        except StudioError as exc:
-            return _error(str(exc))
+        media_ids = assets.postable_media(session, user_id=ctx.user_id, asset_ids=media or [])
         voice = voice_for(session, user_id=ctx.user_id, platform=r.name)
-        try:
-            lang = caption_language(ctx, runtime, brief, language, voice.language)
-        except ValueError as exc:
-            return _error(str(exc))
+        lang = caption_language(ctx, runtime, brief, language, voice.language)
         voice = voice.model_copy(update={"language": lang})
         request = CaptionRequest.for_platform(
             r,
@@ -157,29 +140,30 @@ def write_caption(
 
 
 @tool(response_format="content_and_artifact")
+@tool_errors
 def suggest_hashtags(
     runtime: ToolRuntime[Any],
     platform: str = "instagram",
     text: str | None = None,
     draft_id: int | None = None,
     count_wanted: int | None = None,
-) -> tuple[str, dict[str, Any]]:
+) -> ToolOutput:
     """Suggest hashtags for a post on one platform, as many as work well there unless `count_wanted` says.
 
     Pass `draft_id` to tag a saved draft (its hashtags are replaced and the draft stays within the
     platform's limit), or `text` to tag any text.
     """
     with user_session(runtime) as (session, ctx):
-        try:
-            draft = repo.get_draft(session, user_id=ctx.user_id, draft_id=draft_id) if draft_id else None
-            r = platform_rule(ctx, draft.platform if draft else platform)
-        except (StudioError, ValueError) as exc:
-            return _error(str(exc))
-        source = draft.text if draft else (text or "").strip()
-        if not source:
-            return _error("Give me a draft_id or some text to find hashtags for.")
-        if draft is not None and draft.kind == "thread":
-            return _error(f"Draft #{draft.id} is a thread; add hashtags to the post they belong in.")
+        target = load_target(
+            session,
+            ctx,
+            draft_id=draft_id,
+            text=text,
+            platform=platform,
+            missing="some text to find hashtags for",
+            thread="Draft #{id} is a thread; add hashtags to the post they belong in.",
+        )
+        draft, source, r = target.draft, target.text, target.rule
         wanted = r.hashtags_norm if count_wanted is None else max(0, min(count_wanted, r.hashtags_max))
         voice = voice_for(session, user_id=ctx.user_id, platform=r.name)
         subject = (draft.meta.get("brief") if draft else None) or source
@@ -203,9 +187,5 @@ def suggest_hashtags(
             view = draft_result(session, draft)
             return f"Draft #{draft.id} hashtags: {hashtag_block(tags)}", view
         tags = dedupe_tags(result.hashtags, wanted)
-    return f"Hashtags for {r.label}: {hashtag_block(tags)}", {
-        "type": "hashtags",
-        "platform": r.name,
-        "hashtags": tags,
-        "writer": result.writer,
-    }
+    artifact = HashtagsResult(platform=r.name, hashtags=tags, writer=result.writer)
+    return f"Hashtags for {r.label}: {hashtag_block(tags)}", artifact.model_dump(mode="json")
