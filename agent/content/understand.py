@@ -34,6 +34,9 @@ def fold(text: str) -> str:
     """Lower case without accents, one character for one character (positions stay those of ``text``)."""
     out = []
     for ch in text.lower():
+        if ch == "ß":
+            out.append("s")
+            continue
         base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
         out.append(base if len(base) == 1 else ch)
     return "".join(out)
@@ -42,6 +45,7 @@ def fold(text: str) -> str:
 @dataclass(frozen=True)
 class Lexicon:
     intents: dict[Intent, tuple[re.Pattern[str], ...]]
+    weak_caption: tuple[re.Pattern[str], ...]  # "post", "update": a new post only when nothing else is asked
     count_words: dict[str, int]
     vague_counts: dict[str, int]
     count_nouns: str
@@ -61,11 +65,14 @@ def lexicon() -> Lexicon:
     intents = {
         Intent(name): tuple(re.compile(p, flags) for p in patterns)
         for name, patterns in data["intents"].items()
+        if name != "caption_weak"
     }
+    weak = tuple(re.compile(p, flags) for p in data["intents"]["caption_weak"])
     tones = {fold(w): tone for tone, words in data["tones"].items() for w in words}
     c = data["constraints"]
     return Lexicon(
         intents=intents,
+        weak_caption=weak,
         count_words={fold(k): int(v) for k, v in data["counts"]["words"].items()},
         vague_counts={fold(k): int(v) for k, v in data["counts"]["vague"].items()},
         count_nouns=data["counts"]["nouns"],
@@ -95,41 +102,55 @@ _EXISTING = re.compile(
 )
 
 
-def _cues(folded: str) -> list[tuple[int, Intent]]:
-    found: list[tuple[int, Intent]] = []
+@dataclass(frozen=True)
+class Cue:
+    intent: Intent
+    at: int  # where the request asks it (orders several intents)
+    clause: int  # which clause of the request
+    weak: bool = False  # only a weak caption cue ("post", "announce …")
+
+
+_CLAUSE = re.compile(
+    r"[.?!;]\s+|,\s+(?:and|then|y|et|und|e|puis|dann|poi|depois)\b|"
+    r"\s+(?:and also|and then|then|y luego|luego|et puis|puis|und dann|dann|e poi|poi|e depois|depois)\b"
+)
+
+
+def _cues(folded: str) -> list[Cue]:
+    bounds = [m.end() for m in _CLAUSE.finditer(folded)]
+
+    def clause(at: int) -> int:
+        return sum(1 for b in bounds if b <= at)
+
+    found: list[Cue] = []
     for intent, patterns in lexicon().intents.items():
         starts = [m.start() for p in patterns for m in p.finditer(folded)]
+        if intent is Intent.CAPTION and starts and (noun := _CAPTION_NOUN.search(folded)):
+            starts = [noun.start()]  # "write alt text … and a pinterest description": asked second
         if starts:
-            found.append((min(starts), intent))
-    return sorted(found)
+            found.append(Cue(intent, min(starts), clause(min(starts))))
+    if not any(c.intent is Intent.CAPTION for c in found):
+        weak = [m.start() for p in lexicon().weak_caption for m in p.finditer(folded)]
+        if weak:
+            found.append(Cue(Intent.CAPTION, min(weak), clause(min(weak)), weak=True))
+    return sorted(found, key=lambda c: c.at)
 
 
-def _settle(found: list[tuple[int, Intent]], folded: str, has_body: bool, refs: list[int]) -> list[Intent]:
-    """The cues found, made into the intents the user meant."""
-    intents = [i for _, i in found]
-    has = set(intents)
-
-    def drop(*which: Intent) -> None:
-        for w in which:
-            if w in has:
-                intents.remove(w)
-                has.discard(w)
-
-    if Intent.OUT_OF_SCOPE in has and len(has) > 1:
-        drop(Intent.OUT_OF_SCOPE)  # "a post about our weather app" is content work
-    if Intent.HELP in has and len(has) > 1:
-        drop(Intent.HELP)
-    if Intent.REMEMBER in has and (has & {Intent.CAPTION, Intent.SCRIPT, Intent.THREAD}):
-        # "never use emojis" inside a request for a post is a constraint of that post, not a standing rule
-        if not re.match(
-            r"\s*(remember|from now on|going forward|recuerda|a partir de|desormais|ab jetzt|"
-            r"lembre|d'ora in poi|da ora in poi|keep in mind|note that)",
-            folded,
-        ):
-            drop(Intent.REMEMBER)
-        else:
-            drop(Intent.CAPTION, Intent.SCRIPT, Intent.THREAD)
-    acts_on_draft = has & {
+_CAPTION_NOUN = re.compile(
+    r"\b(captions?|posts?|tweets?|tuits?|toots?|descriptions?|legend\w*|leyendas?|pie de foto|didascali\w+|"
+    r"bildunterschrift\w*|beschreibung\w*|descri[cz]\w*|publicac\w+|postagem|beitrag\w*|pins?)\b"
+)
+_THIS_POST = re.compile(
+    r"\b(?:this|that|the|these|my|este|esta|ese|esa|mi|esse|essa|meu|minha|ce|cette|mon|ma|diese\w*|mein\w*|"
+    r"questo|questa|il mio|la mia)\s+(?:\w+\s+)?(?:captions?|posts?|tweets?|legend\w*|leyenda|publicac\w+|"
+    r"didascalia|beitrag)\b"
+)
+_REWRITE = re.compile(
+    r"\b(rewrite|reword|rephrase|make (?:it|this|that) (?:more|less)|rends?-le|rendi(?:lo|la)?|hazlo|mach (?:es|ihn)|"
+    r"deixa(?:-o)?|torna(?:-o)?|reescrib\w*|reformul\w*|umschreib\w*|reescrev\w*|riscriv\w*)\b"
+)
+_ACTS_ON_EXISTING = frozenset(
+    {
         Intent.SCHEDULE,
         Intent.PUBLISH_NOW,
         Intent.APPROVE,
@@ -152,43 +173,118 @@ def _settle(found: list[tuple[int, Intent]], folded: str, has_body: bool, refs: 
         Intent.RECALL,
         Intent.VOICE_RULES,
         Intent.DELETE_RULE,
+        Intent.HASHTAGS,
+        Intent.SCRIPT,
+        Intent.REMEMBER,
+        Intent.LINK_SLACK,
+        Intent.HELP,
+        Intent.OUT_OF_SCOPE,
     }
-    if Intent.CAPTION in has and acts_on_draft and not _WRITE_VERB.search(folded):
-        drop(Intent.CAPTION)  # "schedule this post", "score my tweet": no new post is asked
-    if Intent.CAPTION in has and (has & {Intent.TRANSLATE, Intent.TONE}) and (has_body or refs):
-        drop(Intent.CAPTION)  # "translate this post to French: …" works on the given text
-    # "a caption with 5 hashtags": a constraint. "a caption and hashtags": both.
-    with_tags = lexicon().hashtags.search(folded) or re.search(
-        r"\b(with|con|avec|mit|com)\s+(?:some\s+)?hashtags?", folded
-    )
-    if Intent.HASHTAGS in has and (has & {Intent.CAPTION, Intent.SCRIPT, Intent.THREAD}) and with_tags:
-        drop(Intent.HASHTAGS)
-    if Intent.VARIANTS in has and Intent.CAPTION in has and not (refs or _EXISTING.search(folded)):
-        drop(Intent.VARIANTS)  # "3 variations of a caption about X" is three new captions
-    if Intent.THREAD in has and Intent.CAPTION in has:
-        drop(Intent.CAPTION)  # "write a thread about …"
+)
+_NEW_CONTENT = frozenset({Intent.CAPTION, Intent.SCRIPT, Intent.THREAD})
+_STANDING = re.compile(
+    r"\s*(?:please\s+)?(remember|rem[ae]m?ber|from now on|going forward|always|never|note|keep in mind|"
+    r"recuerda|a partir de|siempre|nunca|desormais|toujours|souviens|retiens|ab jetzt|von nun an|merk|immer|"
+    r"lembre|sempre|d'ora in poi|da ora in poi|ricorda)"
+)
+_TAGS_AS_CONSTRAINT = re.compile(
+    r"(?:\b(?:with|w/|including|con|avec|mit|com|inkl\w*)\s+(?:some\s+|a few\s+|\d{1,2}\s+|\w+\s+)?"
+    r"(?:relevant\s+)?hashtags?|\+\s*\d{1,2}\s+hashtags?|\b(?:no|without|sin|sans|ohne|sem|senza)\s+hashtags?)"
+)
+_TAGS_FOR_POST = re.compile(
+    r"hashtags?\b.{0,40}\b(?:for|para|pour|fur|per|pro|zu)\b.{0,40}\b(?:post|caption|video|reel|pin|beitrag|publicacion)"
+)
+
+
+def _settle(found: list[Cue], folded: str, has_body: bool, refs: list[int]) -> list[Intent]:
+    """The cues found, made into the intents the user meant."""
+    cues = {c.intent: c for c in found}
+    intents = [c.intent for c in found]
+
+    def has(*which: Intent) -> bool:
+        return any(w in cues for w in which)
+
+    def drop(*which: Intent) -> None:
+        for w in which:
+            if w in cues:
+                intents.remove(w)
+                del cues[w]
+
+    caption = cues.get(Intent.CAPTION)
+    if has(Intent.RECALL):
+        drop(Intent.REMEMBER)
     if (
-        Intent.SCRIPT in has
-        and Intent.CAPTION in has
+        has(Intent.CAPTION)
+        and has(Intent.OUT_OF_SCOPE)
+        and re.search(r"\b(python|javascript|sql|regex|function|code|script in)\b", folded)
+        and not _CAPTION_NOUN.search(folded)
+    ):
+        drop(Intent.CAPTION)  # "write a python function": not a post
+    if has(Intent.OUT_OF_SCOPE) and len(cues) > 1:
+        # "a post about our weather app" is content work; "what's the weather? and write a post…" is both
+        oos = cues[Intent.OUT_OF_SCOPE]
+        if not any(c.clause != oos.clause for c in cues.values() if c.intent is not Intent.OUT_OF_SCOPE):
+            drop(Intent.OUT_OF_SCOPE)
+    if has(Intent.REMEMBER) and has(*_NEW_CONTENT):
+        # "never use emojis" inside a request for a post is a constraint of that post, not a standing rule
+        if _STANDING.match(folded):
+            drop(*_NEW_CONTENT)
+        else:
+            drop(Intent.REMEMBER)
+    if has(Intent.TONE) and has(*_NEW_CONTENT) and not refs and not has_body:
+        first = min(cues[i].clause for i in _NEW_CONTENT if i in cues)
+        if cues[Intent.TONE].clause == first or not _REWRITE.search(folded):
+            drop(Intent.TONE)  # "a funny TikTok text …", "… Serious tone.": the tone of the new post
+    others = (set(cues) & _ACTS_ON_EXISTING) - {Intent.HASHTAGS}
+    tags_constraint = _TAGS_AS_CONSTRAINT.search(folded)
+    if caption is not None and caption.weak and (others or (has(Intent.HASHTAGS) and not tags_constraint)):
+        drop(Intent.CAPTION)  # "schedule this post", "hashtags for my post": no new post is asked
+    if has(Intent.CAPTION) and others and _THIS_POST.search(folded) and not _WRITE_VERB.search(folded):
+        drop(Intent.CAPTION)  # "improve this caption", "translate the instagram caption"
+    if has(Intent.HASHTAGS) and has(*_NEW_CONTENT) and tags_constraint:
+        drop(Intent.HASHTAGS)  # "a caption with 5 hashtags": a constraint of the caption
+    if has(Intent.HASHTAGS) and has(Intent.CAPTION) and _TAGS_FOR_POST.search(folded):
+        drop(Intent.CAPTION)  # "hashtags for my bakery post"
+    if has(Intent.CAPTION) and has(Intent.TRANSLATE, Intent.TONE) and (has_body or refs):
+        drop(Intent.CAPTION)  # "translate this post to French: …" works on the given text
+    if has(Intent.VARIANTS) and has(Intent.CAPTION) and cues[Intent.VARIANTS].at < cues[Intent.CAPTION].at:
+        drop(Intent.VARIANTS)  # "3 variations of a caption about X": three new captions
+    if has(Intent.CAPTION) and has(Intent.THREAD, Intent.SCRIPT) and not _CAPTION_NOUN.search(folded):
+        drop(Intent.CAPTION)  # "write a thread for X …": the verb writes the thread
+    if (
+        has(Intent.THREAD)
+        and has(Intent.CAPTION)
+        and cues[Intent.THREAD].clause == cues[Intent.CAPTION].clause
+    ) and not re.search(
+        r"\b(and|y|et|und|e|plus)\b", folded[min(cues[Intent.THREAD].at, cues[Intent.CAPTION].at) :]
+    ):
+        drop(Intent.CAPTION)  # "write a thread about …"
+    if has(Intent.SCRIPT) and has(Intent.CAPTION):
+        first = min(cues[Intent.SCRIPT].at, cues[Intent.CAPTION].at)
+        if not re.search(r"\b(and|y|et|und|e|plus|also)\b|\+", folded[first:]):
+            drop(Intent.CAPTION)  # "a reel script about …"
+    if (
+        has(Intent.ALT_TEXT)
+        and has(Intent.CAPTION)
         and not re.search(
-            r"\b(and|plus|y|et|und|e)\b[^.]{0,30}\b(caption|post|legende|leyenda|legenda|didascalia)", folded
+            r"\b(caption|description|post|legend|leyenda|didascalia|beschreibung|descri)", folded
         )
     ):
-        drop(Intent.CAPTION)  # "a reel script about …"
-    if Intent.SCORE in has and Intent.BEST_TIME in has and "score" not in folded:
+        drop(Intent.CAPTION)  # "write alt text for this image"
+    if has(Intent.SCORE) and has(Intent.BEST_TIME) and "score" not in folded:
         drop(Intent.SCORE)
-    if Intent.RESCHEDULE in has:
+    if has(Intent.RESCHEDULE, Intent.PUBLISH_NOW):
         drop(Intent.SCHEDULE)
-    if Intent.PUBLISH_NOW in has:
-        drop(Intent.SCHEDULE)
-    if Intent.TONE in has and Intent.IMPROVE in has and "tone" not in folded:
+    if has(Intent.TONE) and has(Intent.IMPROVE) and "tone" not in folded:
         drop(Intent.TONE)
     if (
-        Intent.COMPARE in has
-        and len(has) > 1
+        has(Intent.COMPARE)
+        and len(cues) > 1
         and not re.search(r"compet|concurr|konkurr|wettbewerb|concorr", folded)
     ):
         drop(Intent.COMPARE)
+    if has(Intent.HELP) and has(Intent.CAPTION) and re.search(r"\bcan you (?:post|write) for me\b", folded):
+        drop(Intent.CAPTION)  # "how does this work, can you post for me on tiktok?" asks what it can do
     return intents
 
 
