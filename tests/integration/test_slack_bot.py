@@ -7,23 +7,31 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from langchain_core.messages import HumanMessage
 from slack_sdk.signature import SignatureVerifier
 from sqlmodel import select
 
 from agent.core import repo
 from agent.core.db import make_engine, session_scope
-from agent.core.models import ChannelIdentity, Draft, Memory, ScheduledPost
+from agent.core.models import Approval, ChannelIdentity, Draft, Memory, ScheduledPost
 from agent.core.settings import Settings, load_settings
 from tests.fakes.slack_api import FakeSlackAPI
 from ui.slack import blocks
 from ui.slack.app import BotThread
-from ui.slack.service import command_thread_ts, graph_thread_id
+from ui.slack.service import (
+    APPROVED_WITH_BUTTON,
+    EDITED_WITH_FORM,
+    command_thread_ts,
+    graph_thread_id,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -185,6 +193,28 @@ def _engine(settings: Settings) -> Any:
     return make_engine(settings.sqlalchemy_url)
 
 
+def _actions(bot: BotThread, thread_id: str) -> list[str]:
+    """The UI actions in a graph thread's history (``Studio.run_action``), in order; typed words have none."""
+    assert bot.bot is not None
+    state = bot.run(bot.bot.studio.graph.aget_state({"configurable": {"thread_id": thread_id}}))
+    return [
+        str(m.additional_kwargs.get("action") or "")
+        for m in state.values.get("messages", [])
+        if isinstance(m, HumanMessage)
+    ]
+
+
+def _approvals(settings: Settings, draft_id: int) -> list[tuple[str, str, str]]:
+    eng = _engine(settings)
+    with session_scope(eng) as session:
+        rows = session.exec(
+            select(Approval).where(Approval.target == f"draft:{draft_id}").order_by(Approval.id)
+        ).all()
+        out = [(a.tool, a.decision, a.note) for a in rows]
+    eng.dispose()
+    return out
+
+
 def _web_user(settings: Settings) -> str:
     eng = _engine(settings)
     with session_scope(eng) as session:
@@ -236,6 +266,13 @@ def test_linked_user_approves_and_schedules_from_slack_and_the_web_user_sees_the
     click(bot, blocks.ACTION_APPROVE, value, channel=dm, message_ts="1700000100.000300", thread_ts=ts)
     approved = fake.wait_for("chat.postMessage", 2)[1].args
     assert f"Draft #{draft_id} is approved" in approved["text"]
+    assert (approved["channel"], approved["thread_ts"]) == (dm, ts)
+    assert not [
+        b for b in approved["blocks"] if b.get("block_id") == "approval"
+    ]  # the click was the approval
+    # the button is an action (no words to parse), and the approval's record names the Slack button
+    assert _actions(bot, thread_id) == ["", "approve_draft"]
+    assert _approvals(settings_, draft_id) == [("approve_draft", "approved", APPROVED_WITH_BUTTON)]
 
     click(bot, blocks.ACTION_SCHEDULE, value, channel=dm, message_ts="1700000100.000300", thread_ts=ts)
     view = fake.wait_for("views.open")[0].args["view"]
@@ -263,10 +300,12 @@ def test_linked_user_approves_and_schedules_from_slack_and_the_web_user_sees_the
     )
     assert submitted.status_code == 200
     done = fake.wait_for("chat.postMessage", 3)[2].args
-    assert "will go to" in done["text"], done["text"]
-
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
+    assert (done["channel"], done["thread_ts"]) == (dm, ts)
+    assert _actions(bot, thread_id) == ["", "approve_draft", "schedule_post"]
+    assert [a[:2] for a in _approvals(settings_, draft_id)] == [
+        ("approve_draft", "approved"),
+        ("schedule_post", "approved"),
+    ]
 
     expected = datetime.fromisoformat(f"{day}T10:30").replace(tzinfo=ZoneInfo("America/New_York"))
     eng = _engine(settings_)
@@ -280,39 +319,43 @@ def test_linked_user_approves_and_schedules_from_slack_and_the_web_user_sees_the
     eng.dispose()
 
 
-def test_edit_modal_saves_the_text_and_resumes_the_approval(
+def test_edit_modal_saves_the_text_and_approves_it_as_actions_then_regenerate_writes_afresh(
     bot: BotThread, fake: FakeSlackAPI, settings_: Settings
 ) -> None:
     command(bot, "caption spring menu tasting night", response_url=fake.response_url("c"))
     posted = fake.wait_for("response_url")[0].args
     (draft_id,) = _draft_ids(posted)
     thread_id = graph_thread_id(TEAM, "C0GENERAL", command_thread_ts(ALICE))
-    payload = {
-        "type": "block_actions",
-        "team": {"id": TEAM},
-        "user": {"id": ALICE, "team_id": TEAM},
-        "api_app_id": "A0TEST",
-        "token": "legacy",
-        "trigger_id": "trig.edit",
-        "container": {
-            "type": "message",
-            "channel_id": "C0GENERAL",
-            "message_ts": "1.2",
-            "is_ephemeral": True,
-        },
-        "response_url": fake.response_url("edit"),
-        "actions": [
-            {
-                "action_id": blocks.ACTION_EDIT,
-                "block_id": "b",
-                "type": "button",
-                "value": blocks.button_value(thread_id, draft_id=draft_id),
-            }
-        ],
-    }
-    interaction(bot, payload)
+
+    def button(action_id: str, key: str) -> dict[str, Any]:
+        return {
+            "type": "block_actions",
+            "team": {"id": TEAM},
+            "user": {"id": ALICE, "team_id": TEAM},
+            "api_app_id": "A0TEST",
+            "token": "legacy",
+            "trigger_id": f"trig.{key}",
+            "container": {
+                "type": "message",
+                "channel_id": "C0GENERAL",
+                "message_ts": "1.2",
+                "is_ephemeral": True,
+            },
+            "response_url": fake.response_url(key),
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": "b",
+                    "type": "button",
+                    "value": blocks.button_value(thread_id, draft_id=draft_id),
+                }
+            ],
+        }
+
+    interaction(bot, button(blocks.ACTION_EDIT, "edit"))
     view = fake.wait_for("views.open")[0].args["view"]
     assert view["callback_id"] == blocks.VIEW_EDIT
+    original = view["blocks"][0]["element"]["initial_value"]
     edited = "Spring menu tasting night, Thursday 7pm. Book a seat."  # no emoji, no exclamation mark
     view["state"] = {
         "values": {blocks.EDIT_BLOCK: {blocks.EDIT_INPUT: {"type": "plain_text_input", "value": edited}}}
@@ -333,10 +376,22 @@ def test_edit_modal_saves_the_text_and_resumes_the_approval(
         "response_action": "errors",
         "errors": {blocks.EDIT_BLOCK: "The text is empty."},
     }
+    # the text as it was: edit_draft refuses it, and the flow ends there (nothing approved)
+    unchanged = json.loads(json.dumps(view))
+    unchanged["state"]["values"][blocks.EDIT_BLOCK][blocks.EDIT_INPUT]["value"] = original
+    interaction(bot, {**base, "view": {**unchanged, "id": "V2"}})
+    same = fake.wait_for("response_url", 2)[1]
+    assert same.path.endswith("/edit") and "nothing to save" in same.args["text"], same.args["text"]
+    assert _approvals(settings_, draft_id) == []
+
     interaction(bot, {**base, "view": {**view, "id": "V2"}})
-    answer = fake.wait_for("response_url", 2)[1]
+    answer = fake.wait_for("response_url", 3)[2]
     assert answer.path.endswith("/edit")
     assert f"Draft #{draft_id} is approved" in answer.args["text"]
+    assert "Learned from your edit" in answer.args["text"]  # the draft's note, from the save
+    # the save went through the agent as actions, recorded like any other: the edit, then the approval
+    assert _actions(bot, thread_id)[-3:] == ["edit_draft", "edit_draft", "approve_draft"]
+    assert _approvals(settings_, draft_id) == [("approve_draft", "approved", EDITED_WITH_FORM)]
     eng = _engine(settings_)
     with session_scope(eng) as session:
         draft = session.get(Draft, draft_id)
@@ -344,6 +399,20 @@ def test_edit_modal_saves_the_text_and_resumes_the_approval(
         assert draft.meta["versions"][0]["writer"] != "user"  # the generated version is kept
         learned = session.exec(select(Memory).where(Memory.user_id == draft.user_id)).all()
         assert any(m.kind == "rule" and m.source == "edit" for m in learned)  # the edit taught a voice rule
+        platform = draft.platform
+    eng.dispose()
+
+    # Regenerate: a fresh draft of the same post for the same platform (write_caption, as an action)
+    interaction(bot, button(blocks.ACTION_REGENERATE, "regen"))
+    fresh = fake.wait_for("response_url", 4)[3]
+    assert fresh.path.endswith("/regen")
+    (new_id,) = _draft_ids(fresh.args)
+    assert new_id != draft_id
+    assert _actions(bot, thread_id)[-1] == "write_caption"
+    eng = _engine(settings_)
+    with session_scope(eng) as session:
+        new = session.get(Draft, new_id)
+        assert new is not None and new.platform == platform and "spring menu" in new.text.lower()
     eng.dispose()
 
 

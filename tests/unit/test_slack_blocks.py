@@ -7,21 +7,24 @@ from datetime import UTC, datetime
 
 import pytest
 
+from agent.services.views.drafts import DraftView
 from ui.slack import blocks
 from ui.slack.commands import parse
 from ui.slack.service import clean_text, command_thread_ts, graph_thread_id
 
-DRAFT = {
-    "id": 7,
-    "platform": "instagram",
-    "text": "Oat latte <launch> & more",
-    "hashtags": ["oat"],
-    "score": 71.4,
-    "length": 226,
-    "limit": 2200,
-    "status": "draft",
-    "kind": "caption",
-}
+DRAFT = DraftView(
+    id=7,
+    platform="instagram",
+    platform_label="Instagram",
+    kind="caption",
+    text="Oat latte <launch> & more",
+    hashtags=["oat"],
+    length=2226,
+    limit=2200,
+    score=71.4,
+    status="draft",
+    writer="template",
+)
 
 
 def test_a_turn_with_drafts_has_the_reply_and_four_buttons_per_draft() -> None:
@@ -35,7 +38,15 @@ def test_a_turn_with_drafts_has_the_reply_and_four_buttons_per_draft() -> None:
     assert len(actions) == 1
     assert [e["action_id"] for e in actions[0]["elements"]] == list(blocks.DRAFT_ACTIONS)
     assert {blocks.read_value(e["value"])["d"] for e in actions[0]["elements"]} == {7}
-    assert "score 71/100" in json.dumps(msg["blocks"])
+    (summary,) = [b["elements"][0]["text"] for b in msg["blocks"] if b["type"] == "context"]
+    assert summary == "*Draft #7* · Instagram · score 71/100 · 2,226 / 2,200 characters (over the limit)"
+
+
+def test_the_preview_line_names_the_kind_and_a_status_other_than_draft() -> None:
+    thread = DRAFT.model_copy(update={"kind": "thread", "status": "approved", "length": 226, "score": None})
+    assert (
+        blocks.draft_summary(thread) == "*Draft #7* · Instagram · thread · 226 / 2,200 characters · approved"
+    )
 
 
 def test_a_pending_approval_shows_approve_and_decline_only() -> None:
@@ -54,7 +65,7 @@ def test_a_pending_approval_shows_approve_and_decline_only() -> None:
 
 def test_a_very_long_reply_is_split_and_stays_within_slacks_limits() -> None:
     reply = ("word " * 800 + "\n") * 20
-    drafts = [{**DRAFT, "id": i} for i in range(1, 30)]
+    drafts = [DRAFT.model_copy(update={"id": i}) for i in range(1, 30)]
     msg = blocks.turn_message(reply=reply, drafts=drafts, approval=None, thread_id="t")
 
     assert len(msg["blocks"]) <= blocks.MAX_BLOCKS
@@ -106,8 +117,9 @@ def test_schedule_modal_preselects_the_next_hour_in_the_users_timezone_and_reads
 def test_edit_modal_holds_the_draft_text() -> None:
     view = blocks.edit_modal(draft=DRAFT, metadata={"t": "t", "d": 7})
     element = view["blocks"][0]["element"]
-    assert element["initial_value"] == DRAFT["text"]
-    assert view["callback_id"] == blocks.VIEW_EDIT
+    assert element["initial_value"] == DRAFT.text
+    assert view["blocks"][0]["label"]["text"] == "Instagram text"
+    assert (view["callback_id"], view["title"]["text"]) == (blocks.VIEW_EDIT, "Edit draft #7")
     with pytest.raises(ValueError):
         blocks.edit_modal(draft=DRAFT, metadata={"x": "y" * 4000})
 

@@ -1,4 +1,5 @@
-"""Block Kit builders: pure functions from the studio's results to Slack messages and modals.
+"""Block Kit builders: pure functions from the studio's results (replies, :class:`DraftView`s, approval
+requests) to Slack messages and modals.
 
 Buttons carry a small JSON value — the graph thread and the draft — that :func:`read_value` checks; who
 clicked is always taken from the signed request, never from the value.
@@ -8,12 +9,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from agent.core.timeparse import localize
-from prompts.platforms import rule
+from agent.services.views.drafts import DraftView
 from ui.slack.commands import USAGE
 
 ACTION_APPROVAL = "studio_approval"  # Approve / Decline of a pending agent approval
@@ -115,34 +117,27 @@ def notice(text: str) -> dict[str, Any]:
     return message(text, [section(part) for part in chunks(mrkdwn(text))][:MAX_BLOCKS])
 
 
-def _platform_label(name: str) -> str:
-    try:
-        return rule(name).label
-    except ValueError:
-        return name
-
-
-def draft_summary(draft: dict[str, Any]) -> str:
-    bits = [f"*Draft #{draft['id']}*", _platform_label(str(draft.get("platform", "")))]
-    if draft.get("kind") and draft["kind"] != "caption":
-        bits.append(str(draft["kind"]))
-    if draft.get("score") is not None:
-        bits.append(f"score {float(draft['score']):.0f}/100")
-    if draft.get("length") is not None and draft.get("limit"):
-        bits.append(f"{draft['length']}/{draft['limit']} characters")
-    if draft.get("status") and draft["status"] != "draft":
-        bits.append(str(draft["status"]))
+def draft_summary(draft: DraftView) -> str:
+    """``*Draft #7* · Instagram · score 71/100 · 226 / 2,200 characters``: a draft's preview line."""
+    bits = [f"*Draft #{draft.id}*", mrkdwn(draft.platform_label)]
+    if draft.kind != "caption":
+        bits.append(mrkdwn(draft.kind))
+    if draft.score is not None:
+        bits.append(f"score {draft.score:.0f}/100")
+    bits.append(f"{draft.count_label} characters" + ("" if draft.fits else " (over the limit)"))
+    if draft.status != "draft":
+        bits.append(mrkdwn(draft.status))
     return " · ".join(bits)
 
 
-def draft_actions(draft: dict[str, Any], thread_id: str) -> list[dict[str, Any]]:
+def draft_actions(draft: DraftView, thread_id: str) -> list[dict[str, Any]]:
     """A draft's preview line and its Approve / Edit / Schedule / Regenerate buttons."""
-    value = button_value(thread_id, draft_id=int(draft["id"]))
+    value = button_value(thread_id, draft_id=draft.id)
     return [
         context(draft_summary(draft)),
         {
             "type": "actions",
-            "block_id": f"draft:{draft['id']}",
+            "block_id": f"draft:{draft.id}",
             "elements": [
                 button("Approve", ACTION_APPROVE, value, "primary"),
                 button("Edit", ACTION_EDIT, value),
@@ -171,7 +166,7 @@ def approval_blocks(approval: dict[str, Any], thread_id: str) -> list[dict[str, 
 def turn_message(
     *,
     reply: str,
-    drafts: list[dict[str, Any]],
+    drafts: Sequence[DraftView],
     approval: dict[str, Any] | None,
     thread_id: str,
 ) -> dict[str, Any]:
@@ -181,7 +176,7 @@ def turn_message(
         blocks += approval_blocks(approval, thread_id)
     else:
         blocks += [section(part) for part in chunks(mrkdwn(reply or "Done."))]
-    previews = [d for d in drafts if d.get("id") is not None][:MAX_DRAFT_PREVIEWS]
+    previews = list(drafts)[:MAX_DRAFT_PREVIEWS]
     if previews and not approval:
         blocks.append({"type": "divider"})
         for draft in previews:
@@ -216,25 +211,25 @@ def _metadata(data: dict[str, Any]) -> str:
     return raw
 
 
-def edit_modal(*, draft: dict[str, Any], metadata: dict[str, Any]) -> dict[str, Any]:
+def edit_modal(*, draft: DraftView, metadata: dict[str, Any]) -> dict[str, Any]:
     """A modal to edit a draft's text; on submit the edited text becomes the draft and is approved."""
     return {
         "type": "modal",
         "callback_id": VIEW_EDIT,
         "private_metadata": _metadata(metadata),
-        "title": {"type": "plain_text", "text": f"Edit draft #{draft['id']}"[:24]},
+        "title": {"type": "plain_text", "text": f"Edit draft #{draft.id}"[:24]},
         "submit": {"type": "plain_text", "text": "Save & approve"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
             {
                 "type": "input",
                 "block_id": EDIT_BLOCK,
-                "label": {"type": "plain_text", "text": f"{_platform_label(str(draft['platform']))} text"},
+                "label": {"type": "plain_text", "text": f"{draft.platform_label} text"},
                 "element": {
                     "type": "plain_text_input",
                     "action_id": EDIT_INPUT,
                     "multiline": True,
-                    "initial_value": str(draft["text"])[:EDIT_MAX_CHARS],
+                    "initial_value": draft.text[:EDIT_MAX_CHARS],
                     "max_length": EDIT_MAX_CHARS,
                 },
             }
@@ -242,17 +237,15 @@ def edit_modal(*, draft: dict[str, Any], metadata: dict[str, Any]) -> dict[str, 
     }
 
 
-def schedule_modal(
-    *, draft: dict[str, Any], tz: str, now: datetime, metadata: dict[str, Any]
-) -> dict[str, Any]:
+def schedule_modal(*, draft: DraftView, tz: str, now: datetime, metadata: dict[str, Any]) -> dict[str, Any]:
     """Date and time pickers in the user's timezone (``now`` tz-aware); the next full hour is preselected."""
     # an hour on from now (absolute time: wall-clock arithmetic could land in a DST gap), on the local hour
-    local = (now + timedelta(hours=1)).astimezone(_zone(tz)).replace(minute=0, second=0, microsecond=0)
+    local = (now + timedelta(hours=1)).astimezone(zone(tz)).replace(minute=0, second=0, microsecond=0)
     return {
         "type": "modal",
         "callback_id": VIEW_SCHEDULE,
         "private_metadata": _metadata({**metadata, "tz": tz}),
-        "title": {"type": "plain_text", "text": f"Schedule draft #{draft['id']}"[:24]},
+        "title": {"type": "plain_text", "text": f"Schedule draft #{draft.id}"[:24]},
         "submit": {"type": "plain_text", "text": "Schedule"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
@@ -291,11 +284,11 @@ def picked_time(state: dict[str, Any], tz: str) -> datetime:
     except (KeyError, TypeError, ValueError):
         raise ValueError("Pick a day and a time.") from None
 
-    return localize(naive, _zone(tz)).at
+    return localize(naive, zone(tz)).at
 
 
-def _zone(tz: str) -> Any:
-
+def zone(tz: str) -> ZoneInfo:
+    """The IANA zone ``tz`` names, else UTC."""
     try:
         return ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):

@@ -1,5 +1,9 @@
 """What the Slack listeners call: who is asking (a studio user per Slack user, or the web user it is linked
-to), the rate limit, Slack files, agent turns through :class:`agent.studio.Studio`, and the replies.
+to), the rate limit, Slack files, agent turns through :class:`agent.runtime.studio.Studio`, and the replies.
+
+Words (``/studio``, mentions, DMs) are agent turns (``Studio.run_turn``); a button or a form is an action
+(:meth:`SlackService.act` → ``Studio.run_action``): its tool call is made by the click, nothing is parsed,
+and the click is the approval of a sensitive tool.
 
 The listeners acknowledge at once; everything slow runs here as a background task (:meth:`spawn`) that
 answers in the Slack thread (``chat.postMessage``) or through the command's ``response_url``. Errors follow
@@ -16,7 +20,7 @@ import logging
 import re
 import uuid
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,16 +29,16 @@ from typing import Any
 import httpx
 from slack_sdk.errors import SlackApiError
 
+from agent.content.fitting import compose
 from agent.core import repo
 from agent.core.db import session_scope
 from agent.core.errors import InputError, NotFound, StudioError
 from agent.core.repo import assets as asset_repo
 from agent.runtime.studio import Studio, TurnResult
+from agent.services.views.drafts import DraftView, get_draft_view, regenerate_request
 from integrations.ratelimit import RateLimiter, make_rate_limiter, too_many_message
-from prompts.counting import length_for
-from prompts.platforms import rule
-from tools.brand import edit_draft
-from tools.common import call_tool
+from prompts.counting import count
+from tools.brand import split_hashtag_block
 from ui.slack import blocks
 from ui.slack.commands import parse
 from ui.slack.files import MAX_FILES_PER_MESSAGE, check_file, download, origin
@@ -55,6 +59,11 @@ SEEN_EVENTS = 2048
 RESPONSE_URL_HOSTS = {("https", "hooks.slack.com")}
 ALLOWED_SUBTYPES = {None, "file_share", "thread_broadcast"}
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+# the notes approve_draft records with a click (the approval's record names the Slack button)
+APPROVED_WITH_BUTTON = "approved with the Slack button"
+EDITED_WITH_FORM = "edited and approved with the Slack edit form's button"
+
+Step = tuple[str, dict[str, Any]]  # an action's tool call: (tool name, typed arguments)
 
 
 def graph_thread_id(team_id: str, channel_id: str, thread_ts: str) -> str:
@@ -208,17 +217,22 @@ class SlackService:
             ),
         )
 
-    async def _act(
-        self, *, user_id: str, thread_id: str, text: str, tool: str, draft_id: int, note: str
+    async def act(
+        self, client: Any, reply: Reply, *, user_id: str, thread_id: str, steps: Sequence[Step]
     ) -> TurnResult:
-        """Ask the agent for ``text``; when it stops for approval of exactly ``tool`` on ``draft_id`` — what
-        the user just clicked — resume its interrupt with the approval. Anything else is shown to be answered."""
-        run = self.studio.run_turn
-        result = await run(user_id=user_id, thread_id=thread_id, text=text, channel="slack")
-        if result.awaits_only(tool, draft_id):
-            result = await run(
-                user_id=user_id, thread_id=thread_id, resume={"approved": True, "note": note}, channel="slack"
+        """The one Slack action flow, for every button and form: each step is a tool call the click made
+        (``Studio.run_action``: no words, no planner; the click is the approval of a sensitive tool), run in
+        order in the graph thread. A step that does not give back the draft it worked on (a refused edit)
+        ends the flow; the last result — the answer or what went wrong — is posted where the click came
+        from. A failure of the studio itself is :meth:`spawn`'s to tell."""
+        assert steps
+        for n, (tool, args) in enumerate(steps, 1):
+            result = await self.studio.run_action(
+                user_id=user_id, thread_id=thread_id, tool=tool, args=args, channel="slack"
             )
+            if n < len(steps) and args.get("draft_id") not in {d.id for d in result.drafts}:
+                break
+        await self.turn(client, reply, result)
         return result
 
     # -- /studio ----------------------------------------------------------------------------------------
@@ -435,23 +449,16 @@ class SlackService:
             elif draft_id is None:
                 return
             elif action_id == blocks.ACTION_APPROVE:
-                result = await self._act(
-                    user_id=user_id,
-                    thread_id=thread_id,
-                    text=f"approve draft #{draft_id}",
-                    tool="approve_draft",
-                    draft_id=draft_id,
-                    note="approved with the Slack button",
+                approve = {"draft_id": draft_id, "note": APPROVED_WITH_BUTTON}
+                await self.act(
+                    client, reply, user_id=user_id, thread_id=thread_id, steps=[("approve_draft", approve)]
                 )
-                await self.turn(client, reply, result)
             elif action_id == blocks.ACTION_REGENERATE:
-                result = await self.studio.run_turn(
-                    user_id=user_id,
-                    thread_id=thread_id,
-                    text=f"give me 3 variants of draft #{draft_id}",
-                    channel="slack",
+                brief, platform = await asyncio.to_thread(self._regenerate_request, user_id, draft_id)
+                write = {"brief": brief, "platform": platform}
+                await self.act(
+                    client, reply, user_id=user_id, thread_id=thread_id, steps=[("write_caption", write)]
                 )
-                await self.turn(client, reply, result)
             elif action_id in (blocks.ACTION_EDIT, blocks.ACTION_SCHEDULE):
                 await self._open_modal(
                     client,
@@ -478,12 +485,12 @@ class SlackService:
         trigger_id: str | None,
         reply: Reply,
     ) -> None:
-        draft = await asyncio.to_thread(self._draft, user_id, draft_id)
+        draft = await asyncio.to_thread(self._draft_view, user_id, draft_id)
         if not trigger_id:
             raise InputError("Slack did not send what is needed to open a form; click the button again.")
         metadata = {"t": thread_id, "d": draft_id, **reply.metadata()}
         if action_id == blocks.ACTION_EDIT:
-            if len(str(draft["text"])) > blocks.EDIT_MAX_CHARS:
+            if len(draft.text) > blocks.EDIT_MAX_CHARS:
                 raise InputError(
                     f"Draft #{draft_id} is longer than {blocks.EDIT_MAX_CHARS:,} characters, too long to edit in "
                     "Slack; edit it in the web studio."
@@ -494,18 +501,15 @@ class SlackService:
             view = blocks.schedule_modal(draft=draft, tz=tz, now=datetime.now(UTC), metadata=metadata)
         await client.views_open(trigger_id=trigger_id, view=view)
 
-    def _draft(self, user_id: str, draft_id: int) -> dict[str, Any]:
+    def _draft_view(self, user_id: str, draft_id: int) -> DraftView:
+        """The user's draft as every surface shows it (another user's draft is NotFound)."""
         with session_scope(self.engine) as session:
-            d = repo.get_draft(session, user_id=user_id, draft_id=draft_id)
-            return {
-                "id": d.id,
-                "platform": d.platform,
-                "kind": d.kind,
-                "text": d.text,
-                "hashtags": list(d.hashtags),
-                "score": d.score,
-                "status": d.status,
-            }
+            return get_draft_view(session, user_id=user_id, draft_id=draft_id)
+
+    def _regenerate_request(self, user_id: str, draft_id: int) -> tuple[str, str]:
+        """(brief, platform) of a fresh draft of the same post: what the Regenerate button writes."""
+        with session_scope(self.engine) as session:
+            return regenerate_request(session, user_id=user_id, draft_id=draft_id)
 
     async def _timezone(self, client: Any, who: Who, user_id: str) -> str:
         """The Slack user's timezone (``users.info``), else the brand profile's."""
@@ -515,7 +519,7 @@ class SlackService:
         except SlackApiError as exc:
             log.info("users.info failed (%s); using the brand profile's timezone.", exc)
             tz = ""
-        if tz and blocks._zone(tz).key == tz:
+        if tz and blocks.zone(tz).key == tz:
             return tz
 
         def profile_tz() -> str:
@@ -536,61 +540,40 @@ class SlackService:
             raise InputError("This form is not one of the studio's.") from None
         return value["t"], int(value["d"]), Reply.from_metadata(meta), meta
 
-    async def check_edit(self, *, who: Who, view: dict[str, Any]) -> dict[str, str]:
-        """Errors to show in the edit form (block id → message); empty when the text can be saved."""
+    @staticmethod
+    def edit_text(view: dict[str, Any]) -> str:
+        return str(view["state"]["values"][blocks.EDIT_BLOCK][blocks.EDIT_INPUT].get("value") or "").strip()
 
+    async def check_edit(self, *, who: Who, view: dict[str, Any]) -> dict[str, str]:
+        """Errors to show in the edit form (block id → message); empty when the text can be saved. The save
+        itself (``edit_draft``) checks everything again."""
         _, draft_id, _, _ = self.view_context(view)
-        text = str(view["state"]["values"][blocks.EDIT_BLOCK][blocks.EDIT_INPUT].get("value") or "").strip()
+        text = self.edit_text(view)
         if not text:
             return {blocks.EDIT_BLOCK: "The text is empty."}
         user_id = await self.user_id(who)
-        draft = await asyncio.to_thread(self._draft, user_id, draft_id)
-        limit = rule(str(draft["platform"])).limit
-        length = length_for(text, str(draft["platform"]))
-        if length > limit:
+        draft = await asyncio.to_thread(self._draft_view, user_id, draft_id)
+        body, block = split_hashtag_block(text)
+        tags = draft.hashtags if block is None else block  # no hashtags at the end: the draft's stay
+        length = count(compose(body, tags), draft.counting)
+        if length > draft.limit:
             return {
-                blocks.EDIT_BLOCK: f"{length:,} characters; {rule(str(draft['platform'])).label} takes {limit:,}."
+                blocks.EDIT_BLOCK: f"{length:,} characters; {draft.platform_label} takes {draft.limit:,}."
             }
         return {}
 
     async def edited(self, *, who: Who, view: dict[str, Any], client: Any) -> None:
-        """The edit form was saved: the text becomes the draft, and the approval is resumed with it."""
+        """The edit form was saved: the text becomes the draft (``edit_draft``: versions kept, what changed
+        learned as voice rules), then the draft is approved — the form's button says "Save & approve"."""
         thread_id, draft_id, reply, _ = self.view_context(view)
-        text = str(view["state"]["values"][blocks.EDIT_BLOCK][blocks.EDIT_INPUT].get("value") or "").strip()
-        if (refused := await self.too_many(who)) is not None:
-            await self.post(client, reply, blocks.notice(refused))
-            return
-
-        async def work() -> None:
-            user_id = await self.user_id(who)
-
-            def save() -> tuple[str, dict[str, Any]]:
-                # the same path as the agent's edit_draft: versions kept, what changed learned as voice rules
-
-                return call_tool(
-                    self.studio.services,
-                    edit_draft,
-                    user_id=user_id,
-                    thread_id=thread_id,
-                    draft_id=draft_id,
-                    text=text,
-                )
-
-            message, artifact = await asyncio.to_thread(save)
-            if artifact.get("type") == "error":
-                await self.post(client, reply, blocks.notice(message))
-                return
-            result = await self._act(
-                user_id=user_id,
-                thread_id=thread_id,
-                text=f"approve draft #{draft_id}",
-                tool="approve_draft",
-                draft_id=draft_id,
-                note="edited and approved in Slack",
-            )
-            await self.turn(client, reply, result)
-
-        self.spawn(work, client=client, reply=reply, what="edit")
+        text = self.edit_text(view)
+        steps: list[Step] = [
+            ("edit_draft", {"draft_id": draft_id, "text": text}),
+            ("approve_draft", {"draft_id": draft_id, "note": EDITED_WITH_FORM}),
+        ]
+        await self._submitted(
+            who=who, client=client, reply=reply, thread_id=thread_id, steps=steps, what="edit"
+        )
 
     def picked(self, view: dict[str, Any]) -> tuple[datetime, str]:
         """The moment picked in the schedule form and its timezone; InputError when missing or past."""
@@ -605,24 +588,25 @@ class SlackService:
         return at, tz
 
     async def scheduled(self, *, who: Who, view: dict[str, Any], client: Any) -> None:
-        """The schedule form was sent: the agent schedules the draft, its approval resumed with the click."""
+        """The schedule form was sent: the draft is scheduled (``schedule_post``) at the picked moment."""
         thread_id, draft_id, reply, _ = self.view_context(view)
         at, tz = self.picked(view)
-        when = at.astimezone(blocks._zone(tz)).isoformat(timespec="minutes")
+        when = at.astimezone(blocks.zone(tz)).isoformat(timespec="minutes")
+        step: Step = ("schedule_post", {"draft_id": draft_id, "when": when})
+        await self._submitted(
+            who=who, client=client, reply=reply, thread_id=thread_id, steps=[step], what="schedule"
+        )
+
+    async def _submitted(
+        self, *, who: Who, client: Any, reply: Reply, thread_id: str, steps: Sequence[Step], what: str
+    ) -> None:
+        """A form's action, after the ack: the rate limit, then :meth:`act` in the background."""
         if (refused := await self.too_many(who)) is not None:
             await self.post(client, reply, blocks.notice(refused))
             return
 
         async def work() -> None:
             user_id = await self.user_id(who)
-            result = await self._act(
-                user_id=user_id,
-                thread_id=thread_id,
-                text=f"schedule draft #{draft_id} for {when}",
-                tool="schedule_post",
-                draft_id=draft_id,
-                note="scheduled in Slack",
-            )
-            await self.turn(client, reply, result)
+            await self.act(client, reply, user_id=user_id, thread_id=thread_id, steps=steps)
 
-        self.spawn(work, client=client, reply=reply, what="schedule")
+        self.spawn(work, client=client, reply=reply, what=what)
