@@ -29,6 +29,7 @@ from ui.slack.app import BotThread
 from ui.slack.service import (
     APPROVED_WITH_BUTTON,
     EDITED_WITH_FORM,
+    NOT_YOURS,
     command_thread_ts,
     graph_thread_id,
 )
@@ -327,11 +328,11 @@ def test_edit_modal_saves_the_text_and_approves_it_as_actions_then_regenerate_wr
     (draft_id,) = _draft_ids(posted)
     thread_id = graph_thread_id(TEAM, "C0GENERAL", command_thread_ts(ALICE))
 
-    def button(action_id: str, key: str) -> dict[str, Any]:
+    def button(action_id: str, key: str, user: str = ALICE) -> dict[str, Any]:
         return {
             "type": "block_actions",
             "team": {"id": TEAM},
-            "user": {"id": ALICE, "team_id": TEAM},
+            "user": {"id": user, "team_id": TEAM},
             "api_app_id": "A0TEST",
             "token": "legacy",
             "trigger_id": f"trig.{key}",
@@ -351,6 +352,12 @@ def test_edit_modal_saves_the_text_and_approves_it_as_actions_then_regenerate_wr
                 }
             ],
         }
+
+    # someone else's click on Alice's draft: the thread is not theirs, nothing is approved
+    interaction(bot, button(blocks.ACTION_APPROVE, "mallory", user="UMALLORY"))
+    refused_click = fake.wait_for("response_url", 2)[1]
+    assert refused_click.path.endswith("/mallory") and refused_click.args["text"] == NOT_YOURS
+    assert _approvals(settings_, draft_id) == []
 
     interaction(bot, button(blocks.ACTION_EDIT, "edit"))
     view = fake.wait_for("views.open")[0].args["view"]
@@ -380,12 +387,12 @@ def test_edit_modal_saves_the_text_and_approves_it_as_actions_then_regenerate_wr
     unchanged = json.loads(json.dumps(view))
     unchanged["state"]["values"][blocks.EDIT_BLOCK][blocks.EDIT_INPUT]["value"] = original
     interaction(bot, {**base, "view": {**unchanged, "id": "V2"}})
-    same = fake.wait_for("response_url", 2)[1]
+    same = fake.wait_for("response_url", 3)[2]
     assert same.path.endswith("/edit") and "nothing to save" in same.args["text"], same.args["text"]
     assert _approvals(settings_, draft_id) == []
 
     interaction(bot, {**base, "view": {**view, "id": "V2"}})
-    answer = fake.wait_for("response_url", 3)[2]
+    answer = fake.wait_for("response_url", 4)[3]
     assert answer.path.endswith("/edit")
     assert f"Draft #{draft_id} is approved" in answer.args["text"]
     assert "Learned from your edit" in answer.args["text"]  # the draft's note, from the save
@@ -404,7 +411,7 @@ def test_edit_modal_saves_the_text_and_approves_it_as_actions_then_regenerate_wr
 
     # Regenerate: a fresh draft of the same post for the same platform (write_caption, as an action)
     interaction(bot, button(blocks.ACTION_REGENERATE, "regen"))
-    fresh = fake.wait_for("response_url", 4)[3]
+    fresh = fake.wait_for("response_url", 5)[4]
     assert fresh.path.endswith("/regen")
     (new_id,) = _draft_ids(fresh.args)
     assert new_id != draft_id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -165,8 +166,6 @@ def test_thread_ids_are_stable_per_slack_thread_and_never_uuid4() -> None:
     assert a == graph_thread_id("T1", "C1", "1700000000.000100")
     assert a != graph_thread_id("T2", "C1", "1700000000.000100")
     assert a != graph_thread_id("T1", "C1", command_thread_ts("U1"))
-    import uuid
-
     assert uuid.UUID(a).version == 5  # the web chat refuses to continue it
 
 

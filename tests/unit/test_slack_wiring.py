@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from slack_bolt.async_app import AsyncApp
 
 from agent.core.errors import ConfigError, InputError
 from agent.core.settings import Settings, load_settings
@@ -39,8 +40,6 @@ def test_config_names_what_is_missing(data_dir: Path) -> None:
 
 
 def test_socket_mode_handler_uses_the_app_token_and_the_configured_api_url(data_dir: Path) -> None:
-    from slack_bolt.async_app import AsyncApp
-
     settings = _settings(
         data_dir,
         slack_bot_token="xoxb-1",
