@@ -168,7 +168,7 @@ def print_understanding(result: dict[str, Any], split: str) -> None:
         "| language | requests | intents exactly right | main intent right | slot precision | slot recall | slot F1 |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|")
-    rows = sorted(result["per_lang"].items()) + [("all", result["total"])]
+    rows = [*sorted(result["per_lang"].items()), ("all", result["total"])]
     for lang, c in rows:
         p, r, f = f1(c["tp"], c["fp"], c["fn"])
         n = c["n"] or 1

@@ -12,19 +12,15 @@ hashtag count); what it cannot fix is rewritten by the caller, and the template 
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 
-import prompts
 from agent.content.brief import Constraints
+from agent.content.emoji import unfit_emoji, vocabulary
 from agent.content.text import emoji_clusters, sentences, strip_emoji
 from agent.content.understand import facts_in, fold
 from agent.content.writers.quality import echoed_instruction
 
-DATA_FILE = Path(prompts.__file__).parent / "grounding.toml"
 NUMBER_WORDS = {
     "one": 1,
     "two": 2,
@@ -122,30 +118,6 @@ _RELATIVE_GROUPS = (
 )
 
 
-@dataclass(frozen=True)
-class Vocabulary:
-    emoji: dict[str, tuple[str, ...]]
-    generic: frozenset[str]
-    secondary: frozenset[str]
-    claims: tuple[str, ...]
-
-
-@cache
-def vocabulary() -> Vocabulary:
-    data = tomllib.loads(DATA_FILE.read_text(encoding="utf-8"))
-    claims = tuple(dict.fromkeys(fold(w) for words in data["claims"].values() for w in words))
-    return Vocabulary(
-        emoji={_bare(e): tuple(fold(w) for w in words) for e, words in data["emoji"].items()},
-        generic=frozenset(_bare(e) for e in data["generic"]["emoji"]),
-        secondary=frozenset(_bare(e) for e in data["generic"]["secondary"]),
-        claims=claims,
-    )
-
-
-def _bare(emoji: str) -> str:
-    return emoji.replace("\ufe0f", "")
-
-
 def _numbers(text: str) -> set[float]:
     """Every number a text states: digits and number words."""
     folded = fold(text)
@@ -209,33 +181,6 @@ def unsupported_facts(text: str, sources: str) -> list[str]:
         if m and not re.search(pattern, src):
             out.append(text[m.start() : m.end()])
     return list(dict.fromkeys(out))
-
-
-def unfit_emoji(text: str, context: str) -> list[str]:
-    """The emoji of ``text`` that depict nothing the context (request, material, profile) talks about."""
-    vocab = vocabulary()
-    ctx = f" {fold(context)} "
-    out = []
-    for e in emoji_clusters(text):
-        key = _bare(e)
-        if key in vocab.generic:
-            continue
-        words = vocab.emoji.get(key)
-        if words is None or not any(w.strip() and w in ctx for w in words):
-            out.append(e)
-    return list(dict.fromkeys(out))
-
-
-def fitting_emoji(context: str, *, limit: int = 1) -> list[str]:
-    """Emoji that depict what the context talks about, most specific first (for writers that add one)."""
-    vocab = vocabulary()
-    ctx = f" {fold(context)} "
-    scored = []
-    for e, words in vocab.emoji.items():
-        hits = [ctx.find(w) for w in words if w.strip() and w in ctx]
-        if hits:  # the things the context names first, before the attributes ("vegan", "new", a time)
-            scored.append((e in vocab.secondary, min(hits), e))
-    return [e for _, _, e in sorted(scored)[:limit]]
 
 
 @dataclass

@@ -8,10 +8,21 @@ from collections.abc import Sequence
 from langchain_core.messages import AIMessage, AnyMessage
 
 from agent.content.formatting import clip, clock
-from agent.graph.turn import artifacts, by_tool, latest_drafts, results, tool_results
+from agent.graph.turn import artifacts, by_tool, latest_drafts, message_text, results, tool_results
 from prompts import render
 from prompts.platforms import platform_names, rule
 
+_SAY_IT_THEMSELVES = frozenset(
+    {
+        "schedule_post",
+        "publish_now",
+        "list_queue",
+        "cancel_post",
+        "reschedule_post",
+        "link_slack",
+        "connect_account",
+    }
+)
 _OPTIMIZE = frozenset({"score", "variants", "best_time", "diagnosis", "metrics_import", "competitor"})
 # the content tools that say it in their own words (tools/brand.py, tools/rewrite.py)
 _CONTENT_REPLIES = frozenset({"voice_rules", "voice_rule_deleted", "alt_text", "notice"})
@@ -58,6 +69,11 @@ def compose_reply(turn: Sequence[AnyMessage]) -> str:
             )
         ):
             parts.append(str(said["reply"]))
+    for m in tool_results(turn):  # scheduling and linking say it in their own words
+        if m.name in _SAY_IT_THEMSELVES and not (
+            isinstance(m.artifact, dict) and m.artifact.get("type") == "error"
+        ):
+            parts.append(message_text(m))
     for art in artifacts(turn, "error"):
         parts.append(f"⚠️ {art['message']}")
     if not parts:

@@ -55,6 +55,12 @@ class CaptionRequest(BaseModel):
     hashtags_max: int
     style: str
     voice: VoiceGuide = Field(default_factory=VoiceGuide)
+    # what the post may state, from the request and the material (never anything else)
+    facts: list[str] = Field(default_factory=list, description="Facts the post may state, as given.")
+    details: str = Field(default="", description="The request's factual sentences, word for word.")
+    hashtags_exact: int | None = Field(default=None, ge=0, le=30, description="Exactly this many hashtags.")
+    variant: int = Field(default=0, ge=0, le=9, description="Which of several different drafts this is.")
+    variants: int = Field(default=1, ge=1, le=10)
 
     @classmethod
     def for_platform(

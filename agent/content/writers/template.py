@@ -8,8 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+import tomllib
+from functools import cache
+from pathlib import Path
 
+import prompts
+from agent.content.emoji import fitting_emoji
 from agent.content.optimize.improve import ab_variants, improve_post
+from agent.content.understand import fold
 from agent.content.writers.base import (
     AltTextRequest,
     AltTextResult,
@@ -35,130 +41,84 @@ from agent.content.writers.longform import template_script, template_summary
 from agent.content.writers.voice import apply_voice, strip_emoji
 from agent.content.writers.words import (
     hashtags_for,
-    keywords,
     strip_banned,
-    words,
 )
 from prompts.counting import count, trim_to_limit
 from prompts.languages import language_name
 from prompts.platforms import rule
 from prompts.threads import split_thread as split_into_posts
 
-EMOJI_FOR = {
-    "coffee": "☕",
-    "latte": "☕",
-    "espresso": "☕",
-    "cappuccino": "☕",
-    "tea": "🍵",
-    "cake": "🍰",
-    "bakery": "🥐",
-    "pizza": "🍕",
-    "launch": "🚀",
-    "travel": "✈️",
-    "fitness": "💪",
-    "gym": "💪",
-    "book": "📚",
-    "music": "🎵",
-    "sale": "🏷️",
-    "summer": "☀️",
-}
-
-ANNOUNCE_WORDS = (
-    "new",
-    "launch",
-    "introduc",
-    "announc",
-    "meet",
-    "debut",
-    "release",
-    "now available",
-    "arriv",
-)
-
-HOOKS_ANNOUNCE = (
-    "Say hello to {subject}{emoji}",
-    "It's here: {subject}{emoji}",
-    "Introducing {subject}{emoji}",
-)
-HOOKS_GENERAL = (
-    "Let's talk about {subject}{emoji}",
-    "A closer look at {subject}{emoji}",
-    "All about {subject}{emoji}",
-)
-
-BODY_ANNOUNCE = {
-    "short": "We can't wait for you to try it.",
-    "long": "We've been working on this one for a while and we can't wait for you to try it. "
-    "Made with care, for {audience}.",
-}
-BODY_GENERAL = {
-    "short": "Here's what makes it worth your time.",
-    "long": "Here's what makes it worth your time — and why we think {audience} will love it.",
-}
-
-CTA = {
-    "instagram": "Would you try it? Tell us in the comments{point}",
-    "linkedin": "What do you think? I'd love to hear your take in the comments.",
-    "x": "Thoughts?",
-    "threads": "What would you pair it with?",
-    "bluesky": "What do you think?",
-    "mastodon": "What do you think?",
-    "facebook": "Tag a friend who needs to see this{point}",
-    "tiktok": "Follow for more{point}",
-    "youtube": "Subscribe for more and tell us what you think in the comments.",
-    "pinterest": "Save this for later.",
-}
-
 
 def _pick(options: tuple[str, ...], seed: str) -> str:
-    digest = hashlib.sha256(seed.encode()).digest()
-    return options[digest[0] % len(options)]
+    return options[_index(seed) % len(options)]
+
+
+def _index(seed: str) -> int:
+    """A stable choice for a seed: the same brief gives the same draft."""
+    return hashlib.sha256(seed.encode()).digest()[0]
+
+
+SENTENCES_FILE = Path(prompts.__file__).parent / "sentences.toml"
+SENTENCE_LANGUAGES = ("en", "es", "fr", "de", "pt", "it")
+_ANNOUNCE = re.compile(
+    r"\b(new|launch\w*|introduc\w*|announc\w*|meet|debut\w*|release\w*|now available|arriv\w*|nuev[oa]s?|"
+    r"lanz\w*|nouv\w*|lance\w*|neu\w*|novo|nova|novos|novas|lanc\w*|nuov[oa]|lanci\w*)\b"
+)
+_PLAYFUL_TONES = ("playful", "funny", "witty", "fun", "cheeky", "humorous", "bold", "enthusiastic")
+_FORMAL_TONES = ("professional", "formal", "serious", "corporate", "businesslike")
+_CASUAL_HOOK_TONES = ("casual", "relaxed", "chill", "informal")
+
+
+@cache
+def _sentence_table() -> dict[str, dict[str, object]]:
+    data = tomllib.loads(SENTENCES_FILE.read_text(encoding="utf-8"))
+    return {lang: data[lang] for lang in SENTENCE_LANGUAGES} | {"hashtags": data["hashtags"]}
+
+
+def sentences_for(language: str) -> dict[str, object]:
+    """The template writer's sentences in ``language`` (one of :data:`SENTENCE_LANGUAGES`)."""
+    return _sentence_table()[language]
+
+
+def _sentence_language(code: str | None) -> tuple[str, str | None]:
+    language = (code or "en").lower()
+    if language in SENTENCE_LANGUAGES:
+        return language, None
+    return "en", (
+        f"The template writer writes English, Spanish, French, German, Portuguese and Italian; a language "
+        f"model is needed to write in {language_name(language)}."
+    )
+
+
+def _hook_kind(tone: str | None, text: str) -> str:
+    tone = (tone or "").lower()
+    if tone in _PLAYFUL_TONES:
+        return "playful"
+    if tone in _FORMAL_TONES:
+        return "professional"
+    if tone in _CASUAL_HOOK_TONES:
+        return "casual"
+    return "announce" if _ANNOUNCE.search(fold(text)) else "general"
+
+
+def _tags(subject: str, request: CaptionRequest, wanted: int) -> list[str]:
+    """``wanted`` hashtags: from the subject and the facts first, then the platform's community tags."""
+    camel = request.platform in {"mastodon", "linkedin"}
+    source = " ".join([subject, *request.facts])
+    tags = hashtags_for(source, wanted, request.voice, camel=camel)
+    community = _sentence_table()["hashtags"].get(request.platform, [])  # type: ignore[attr-defined]
+    for tag in community:
+        if len(tags) >= wanted:
+            break
+        if tag.lower() not in {t.lower() for t in tags}:
+            tags.append(tag)
+    return tags[:wanted]
 
 
 def apply_rules(text: str, rules: list[str]) -> str:
     """The learned rules a template can honour literally (see :mod:`integrations.writers.voice`)."""
     return apply_voice(text, [], VoiceGuide(rules=rules))[0]
 
-
-# The fixed phrases of a caption in the languages the template writer knows; the subject stays in the
-# user's words. Other languages get English and a note saying a model is needed.
-LOCALIZED: dict[str, dict[str, tuple[str, ...]]] = {
-    "es": {
-        "announce": ("Te presentamos {subject}{emoji}", "Ya está aquí: {subject}{emoji}"),
-        "general": ("Hablemos de {subject}{emoji}", "Todo sobre {subject}{emoji}"),
-        "body_announce": ("Lo hemos preparado con mucho cariño y tenemos ganas de que lo pruebes.",),
-        "body_general": ("Esto es lo que lo hace especial.",),
-        "cta": ("¿Qué te parece? Cuéntanoslo en los comentarios.",),
-    },
-    "de": {
-        "announce": ("Darf ich vorstellen: {subject}{emoji}", "Endlich da: {subject}{emoji}"),
-        "general": ("Reden wir über {subject}{emoji}", "Alles über {subject}{emoji}"),
-        "body_announce": ("Wir haben lange daran gearbeitet und freuen uns, wenn du es probierst.",),
-        "body_general": ("Darum lohnt es sich.",),
-        "cta": ("Was meinst du? Schreib es uns in die Kommentare.",),
-    },
-    "fr": {
-        "announce": ("Voici {subject}{emoji}", "C'est arrivé : {subject}{emoji}"),
-        "general": ("Parlons de {subject}{emoji}", "Tout sur {subject}{emoji}"),
-        "body_announce": ("Nous y avons mis tout notre cœur et avons hâte que vous l'essayiez.",),
-        "body_general": ("Voici ce qui le rend unique.",),
-        "cta": ("Qu'en pensez-vous ? Dites-le-nous en commentaire.",),
-    },
-    "it": {
-        "announce": ("Vi presentiamo {subject}{emoji}", "È arrivato: {subject}{emoji}"),
-        "general": ("Parliamo di {subject}{emoji}", "Tutto su {subject}{emoji}"),
-        "body_announce": ("Ci abbiamo lavorato con cura e non vediamo l'ora che lo proviate.",),
-        "body_general": ("Ecco cosa lo rende speciale.",),
-        "cta": ("Che ne pensate? Scrivetecelo nei commenti.",),
-    },
-    "pt": {
-        "announce": ("Apresentamos {subject}{emoji}", "Chegou: {subject}{emoji}"),
-        "general": ("Vamos falar de {subject}{emoji}", "Tudo sobre {subject}{emoji}"),
-        "body_announce": ("Preparámos isto com muito carinho e mal podemos esperar que experimente.",),
-        "body_general": ("Eis o que o torna especial.",),
-        "cta": ("O que acha? Conte-nos nos comentários.",),
-    },
-}
 
 TONE_CASUAL = (
     (r"\bwe are\b", "we're"),
@@ -239,52 +199,34 @@ class TemplateWriter:
     name = "template"
 
     def caption(self, request: CaptionRequest) -> WriterResult:
+        """A hook on the subject (in the user's words), the request's own factual sentences word for word, a
+        call to action — in the request's language, with a fitting emoji or none. It invents nothing."""
         voice = request.voice
-        subject = request.subject.strip().rstrip(".!?") or "what we've been working on"
-        seed = f"{subject}|{request.platform}"
-        keys = keywords(subject)
-        lowered = f"{request.brief} {subject}".lower()
-        announce = any(w in lowered for w in ANNOUNCE_WORDS)
+        language, note = _sentence_language(voice.language)
+        lines = sentences_for(language)
+        subject = request.subject.strip().rstrip(".!?") or str(lines["subject_fallback"])
+        seed = _index(f"{subject}|{request.platform}") + request.variant
         emoji = ""
         if voice.emoji_allowed:
-            found = next((EMOJI_FOR[k] for k in keys + words(request.brief) if k in EMOJI_FOR), "✨")
-            emoji = " " + found
-        language = (voice.language or "en").lower()
-        local = LOCALIZED.get(language)
-        note = None
-        if local is not None:
-            hooks = local["announce"] if announce else local["general"]
-            hook = _pick(hooks, seed).format(subject=subject, emoji=emoji)
-            body = (local["body_announce"] if announce else local["body_general"])[0]
-            cta = local["cta"][0]
-            note = (
-                f"The template writer wrote the fixed phrases in {language_name(language)}; the subject "
-                "stays in your words. A language model writes the whole post in that language."
-            )
-        else:
-            hook = _pick(HOOKS_ANNOUNCE if announce else HOOKS_GENERAL, seed).format(
-                subject=subject, emoji=emoji
-            )
-            length = "short" if request.limit <= 500 else "long"
-            audience = voice.audience or "you"
-            body = (BODY_ANNOUNCE if announce else BODY_GENERAL)[length].format(audience=audience)
-            cta = CTA.get(request.platform, "What do you think?").format(
-                point=" 👇" if voice.emoji_allowed else "."
-            )
-            if language != "en":
-                note = (
-                    f"The template writer writes English only; a language model is needed to write in "
-                    f"{language_name(language)}."
-                )
+            found = fitting_emoji(f"{subject} {request.brief} {' '.join(request.facts)}")
+            emoji = f" {found[0]}" if found else ""
+        hooks = lines[_hook_kind(voice.tone, f"{request.brief} {subject}")]
+        hook = str(hooks[seed % len(hooks)]).format(subject=subject, emoji=emoji)
         hook = hook[0].upper() + hook[1:]
-        sep = " " if request.platform in {"x", "bluesky", "threads"} else "\n\n"
-        text = sep.join(part for part in (hook, body, cta) if part)
+        short = request.platform in {"x", "bluesky", "threads", "tiktok"}
+        formal = request.platform == "linkedin" or voice.tone in _FORMAL_TONES
+        ctas = lines["cta_short" if short else "cta_professional" if formal else "cta"]
+        cta = str(ctas[seed % len(ctas)])
+        sep = " " if short else "\n\n"
+        details = request.details.strip()
+        if fold(details) and fold(details) in fold(hook):
+            details = ""
+        text = sep.join(part for part in (hook, details, cta) if part)
         text = strip_banned(text, voice.banned_words)
         if not voice.emoji_allowed:  # the subject may carry emoji typed by the user
             text = strip_emoji(text)
-        tags = hashtags_for(
-            subject, request.hashtags_norm, voice, camel=request.platform in {"mastodon", "linkedin"}
-        )
+        wanted = request.hashtags_exact if request.hashtags_exact is not None else request.hashtags_norm
+        tags = _tags(subject, request, wanted)
         text, tags = apply_voice(text, tags, voice)
         counting = rule(request.platform).counting
         room = request.limit - (count("\n\n" + " ".join(f"#{t}" for t in tags), counting) if tags else 0)

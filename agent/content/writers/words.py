@@ -20,6 +20,16 @@ STOPWORDS = frozenset(
     need want help us instagram linkedin twitter x threads bluesky mastodon facebook tiktok youtube
     pinterest reel reels story stories announce announcing announcement launch launching introducing
     introduce about some one two
+    de del la el los las un una unos unas y o con para por sobre nuestro nuestra nuestros nuestras nuevo nueva
+    nuevos nuevas mi mis tu su sus este esta estos estas al lo que es muy mas escribe post publicacion
+    le les du des au aux et ou avec pour sur nos notre votre vos nouveau nouvelle nouveaux nouvelles mon ma mes
+    ce cette ces est tres plus ecris legende une
+    der die das den dem des ein eine einen einem einer und oder mit fur uber unser unsere unseren unserem neu
+    neue neuen neuer mein meine ist sehr mehr schreib schreibe beitrag zum zur im am vom
+    do da dos das um uma uns umas e ou com sobre nosso nossa nossos nossas novo nova novos novas meu minha
+    este esta isso isto muito mais escreva legenda pro pra no na nos nas
+    il lo gli i di dei degli delle della dello e o con per su sul sulla nostro nostra nostri nostre nuovo
+    nuova nuovi nuove mio mia questo questa molto piu scrivi didascalia
     """.split()  # noqa: SIM905
 )
 
