@@ -25,6 +25,7 @@ from integrations.vision.fake import FakeVision
 from integrations.web.fetch import FetchPolicy, SafeFetcher
 from tests.fakes.chat_model import ScriptedChatModel
 from tests.integration.media_fixtures import files_under, png_bytes, silent_video, tone_wav
+from tests.tool_support import checked, turn_artifacts
 
 ARTICLE = """<html><head><title>Bean There opens on Main Street</title></head><body>
 <nav>Home · Menu · Contact</nav>
@@ -179,6 +180,9 @@ async def test_a_video_is_heard_and_seen_then_scripted(studio: Studio, tmp_path:
     assert script.platform == "tiktok" and [m.asset_id for m in script.media] == [vid]
     assert "B-roll: coffee" in script.text  # visual cues from what the keyframes show
 
+    kinds = [checked(artifact)["type"] for _, artifact in await turn_artifacts(studio, "vid")]
+    assert sorted(kinds) == ["draft", "draft", "transcript", "vision"]  # each a typed tool result
+
 
 async def test_a_link_is_read_summarized_and_turned_into_posts(studio: Studio) -> None:
     uid = make_user(studio)
@@ -194,6 +198,9 @@ async def test_a_link_is_read_summarized_and_turned_into_posts(studio: Studio) -
     assert "Read “Bean There opens on Main Street”" in result.reply
     assert "second shop on Main Street" in result.reply  # the summary is shown
 
+    kinds = [checked(artifact)["type"] for _, artifact in await turn_artifacts(studio, "u1")]
+    assert kinds == ["page", "summary", "draft"]  # each a typed tool result
+
 
 async def test_an_image_link_becomes_an_image_asset_and_is_described(studio: Studio) -> None:
     uid = make_user(studio)
@@ -204,6 +211,9 @@ async def test_an_image_link_becomes_an_image_asset_and_is_described(studio: Stu
     image = next(a for a in result.assets if a["kind"] == "image")
     assert image["source_url"] == "https://cdn.example/latte.png"
     assert [m.asset_id for m in result.drafts[0].media] == [image["id"]]
+
+    kinds = [checked(artifact)["type"] for _, artifact in await turn_artifacts(studio, "u2")]
+    assert kinds[:2] == ["asset", "vision"]  # each a typed tool result
 
 
 async def test_a_refused_link_is_reported_and_stores_nothing(studio: Studio) -> None:
