@@ -116,6 +116,12 @@ _CLAUSE = re.compile(
 )
 
 
+_CSV = re.compile(r"^\s*[\w ]{2,30}(?:\s*[,;\t]\s*[\w ]{2,30}){2,}\s*\n")
+_CSV_HEADER = re.compile(
+    r"\b(date|platform|likes|impressions|reach|comments|shares|saves|clicks|views|fecha|datum|data)\b"
+)
+
+
 def _cues(folded: str) -> list[Cue]:
     bounds = [m.end() for m in _CLAUSE.finditer(folded)]
 
@@ -129,6 +135,8 @@ def _cues(folded: str) -> list[Cue]:
             starts = [noun.start()]  # "write alt text … and a pinterest description": asked second
         if starts:
             found.append(Cue(intent, min(starts), clause(min(starts))))
+    if _CSV.match(folded) and _CSV_HEADER.search(folded.split("\n", 1)[0]):
+        found = [c for c in found if c.intent is not Intent.METRICS] + [Cue(Intent.METRICS, 0, 0)]
     if not any(c.intent is Intent.CAPTION for c in found):
         weak = [m.start() for p in lexicon().weak_caption for m in p.finditer(folded)]
         if weak:
@@ -555,6 +563,11 @@ def _language(text: str, detect: Callable[[str], tuple[str | None, float]] | Non
     if scores[best] == 0:
         return None, False
     return best, False
+
+
+def guess_language(text: str) -> str | None:
+    """The language of a short text by its function words (en, es, fr, de, pt, it), None when unclear."""
+    return _language(text, None)[0] if text.strip() else None
 
 
 def _products(subject: str) -> list[str]:

@@ -15,7 +15,7 @@ from pathlib import Path
 import prompts
 from agent.content.emoji import fitting_emoji
 from agent.content.optimize.improve import ab_variants, improve_post
-from agent.content.understand import fold
+from agent.content.understand import fold, guess_language
 from agent.content.writers.base import (
     AltTextRequest,
     AltTextResult,
@@ -99,6 +99,19 @@ def _hook_kind(tone: str | None, text: str) -> str:
     if tone in _CASUAL_HOOK_TONES:
         return "casual"
     return "announce" if _ANNOUNCE.search(fold(text)) else "general"
+
+
+def fill_hashtags(tags: list[str], request: CaptionRequest, wanted: int | None) -> list[str]:
+    """Exactly ``wanted`` hashtags when a number was asked: the writer's first, then the template's own."""
+    if wanted is None:
+        return tags
+    out = list(dict.fromkeys(tags))[:wanted]
+    for tag in _tags(request.subject, request, wanted):
+        if len(out) >= wanted:
+            break
+        if tag.lower() not in {t.lower() for t in out}:
+            out.append(tag)
+    return out
 
 
 def _tags(subject: str, request: CaptionRequest, wanted: int) -> list[str]:
@@ -222,6 +235,12 @@ class TemplateWriter:
         if fold(details) and fold(details) in fold(hook):
             details = ""
         text = sep.join(part for part in (hook, details, cta) if part)
+        given = guess_language(f"{subject} {details}")
+        if note is None and given not in (None, language) and guess_language(subject) != language:
+            note = (
+                f"The template writer wrote its own phrases in {language_name(language)}; your subject and "
+                f"details stay in your words. A language model writes the whole post in {language_name(language)}."
+            )
         text = strip_banned(text, voice.banned_words)
         if not voice.emoji_allowed:  # the subject may carry emoji typed by the user
             text = strip_emoji(text)

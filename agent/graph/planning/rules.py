@@ -14,6 +14,7 @@ from langchain_core.messages import AIMessage, AnyMessage
 from sqlmodel import col, select
 
 from agent.content.briefs import extract_subject
+from agent.content.understand import parse
 from agent.core.db import session_scope
 from agent.core.models import Asset, Draft
 from agent.graph.planning.content_intents import CONTENT_INTENTS, content_intent, content_step
@@ -49,6 +50,8 @@ class Intent(StrEnum):
     DELETE_RULE = "delete_rule"
     EDIT = "edit"
     HELP = "help"
+    SUMMARY = "summary"
+    OUT_OF_SCOPE = "out_of_scope"
     LINK_SLACK = "link_slack"
     SCRIPT = "script"
 
@@ -115,7 +118,12 @@ _HELP = re.compile(r"^\s*(help|\?|hi|hello|hey|what can you do\??|menu|start)\s*
 
 
 def classify(text: str) -> Intent:
-    """The user's intent from their words (rules, checked in order of specificity)."""
+    """The user's main intent, read by the request parser (:mod:`agent.content.understand`)."""
+    return Intent(parse(text).intent.value)
+
+
+def classify_by_phrase(text: str) -> Intent:
+    """The intent by the first version's phrase rules — still the reader of the slots (which draft, when)."""
     if _HELP.match(text) or not text.strip():
         return Intent.HELP
     if (content := content_intent(text)) is not None:

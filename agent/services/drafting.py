@@ -1,0 +1,154 @@
+"""Drafting: any writer's caption made safe to post. The writer writes; the draft is fitted to the platform,
+then checked against what the creator gave (the request, the material, the brand profile) and the Brief's
+constraints. A draft that fails is repaired when a repair keeps it honest (a sentence with an invented fact
+dropped, an unrelated emoji removed, the hashtag count set), else written again by the template writer,
+which states only what it was given. The result says which checks the draft passed."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from agent.content.brief import Brief, Constraints
+from agent.content.grounding import Report, check, repair
+from agent.content.text import sentences
+from agent.content.understand import facts_in, fold
+from agent.content.writers.base import CaptionRequest, VoiceGuide, Writer
+from agent.content.writers.output import fit_output
+from agent.content.writers.template import TemplateWriter, fill_hashtags
+from prompts.platforms import PlatformRule
+
+Detect = Callable[[str], tuple[str | None, float]]
+MAX_DETAILS_CHARS = 280
+# what a failed check costs: these make a draft untrue or unusable; the rest can be repaired
+_FATAL = ("facts", "no instruction echo", "language", "includes")
+
+
+@dataclass
+class Drafted:
+    text: str
+    hashtags: list[str]
+    writer: str
+    passed: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    fallback_reason: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def details_of(text: str, *, limit: int = MAX_DETAILS_CHARS) -> str:
+    """The sentences of a text that carry facts (a day, a time, a price, a place, a name…), word for word,
+    without the instruction ("Write an Instagram post about it") — what a template post may quote."""
+    out: list[str] = []
+    for sentence in sentences(" ".join(text.split())):
+        clauses = [
+            c
+            for c in re.split(
+                r",\s+(?=(?:write|make|give|create|draft|escribe|ecris|schreib|escreva|scrivi)\b)",
+                sentence,
+                flags=re.I,
+            )
+            if c
+        ]
+        clause = clauses[0].strip()
+        if re.match(
+            r"^(?:please\s+)?(?:write|make|give|create|draft|compose|escribe|haz|ecris|fais|schreib|mach|escreva|faz|scrivi|fai)\b",
+            fold(clause),
+        ):
+            continue
+        if any(f.kind != "product" for f in facts_in(clause)):
+            out.append(clause.rstrip(",;") + ("" if clause.endswith((".", "!", "?")) else "."))
+        if sum(len(s) + 1 for s in out) >= limit:
+            break
+    joined = " ".join(out)
+    return joined if len(joined) <= limit else ""
+
+
+def caption_request(
+    r: PlatformRule, brief: Brief, *, request: str, subject: str, voice: VoiceGuide, material: str = ""
+) -> CaptionRequest:
+    """What a writer is given for one caption: the subject, the facts it may state and the details it may
+    quote (from the request, else the material), the hashtag count, which of several drafts this is."""
+    facts = [f.text for f in brief.facts] + [f.text for f in facts_in(material, source="material")]
+    details = details_of(request)
+    if not details and material:
+        details = details_of(material)
+    return CaptionRequest.for_platform(r, brief=request, subject=subject, voice=voice).model_copy(
+        update={
+            "facts": list(dict.fromkeys(facts))[:20],
+            "details": details,
+            "hashtags_exact": brief.constraints.hashtags,
+            "variants": max(1, brief.count or 1),
+        }
+    )
+
+
+def _checked(
+    text: str,
+    tags: Sequence[str],
+    request: CaptionRequest,
+    constraints: Constraints,
+    sources: str,
+    detect: Detect | None,
+) -> Report:
+    return check(
+        text,
+        tags,
+        sources=sources,
+        constraints=constraints,
+        language=request.voice.language,
+        brief=request.brief,
+        detect_language=detect,
+    )
+
+
+def write_caption(
+    writer: Writer,
+    request: CaptionRequest,
+    r: PlatformRule,
+    *,
+    constraints: Constraints,
+    sources: str,
+    detect: Detect | None = None,
+) -> Drafted:
+    """A caption from ``writer`` that passed the grounding checks, or was repaired, or was written by the
+    template writer instead (the reason recorded)."""
+    voice = request.voice
+    result = writer.caption(request)
+    text, tags, notes = fit_output(writer, result.text, result.hashtags, r, voice)
+    tags = fill_hashtags(tags, request, constraints.hashtags)
+    report = _checked(text, tags, request, constraints, sources, detect)
+    drafted = Drafted(text, tags, result.writer, fallback_reason=result.fallback_reason, notes=list(notes))
+    if result.note:
+        drafted.notes.insert(0, result.note)
+    if report.ok:
+        drafted.passed = report.passed
+        return drafted
+    fixed = repair(text, report, constraints)
+    fixed_report = _checked(fixed, tags, request, constraints, sources, detect)
+    if fixed_report.ok or (writer.name == TemplateWriter.name and not set(fixed_report.failed) & set(_FATAL)):
+        drafted.text = fixed
+        drafted.passed, drafted.failed = fixed_report.passed, fixed_report.failed
+        drafted.notes.append(
+            "Checked and fixed: " + "; ".join(f"{k} ({v})" for k, v in report.failed.items()) + "."
+        )
+        return drafted
+    if writer.name == TemplateWriter.name:  # nothing more honest to fall back to
+        drafted.passed, drafted.failed = fixed_report.passed, fixed_report.failed
+        return drafted
+    template = TemplateWriter()
+    fallback = template.caption(request)
+    text, tags, notes = fit_output(template, fallback.text, fallback.hashtags, r, voice)
+    tags = fill_hashtags(tags, request, constraints.hashtags)
+    text = repair(text, _checked(text, tags, request, constraints, sources, detect), constraints)
+    final = _checked(text, tags, request, constraints, sources, detect)
+    reason = "its draft failed the checks: " + "; ".join(f"{k} ({v})" for k, v in report.failed.items())
+    return Drafted(
+        text,
+        tags,
+        template.name,
+        passed=final.passed,
+        failed=final.failed,
+        fallback_reason=f"{result.writer} failed: {reason}",
+        notes=[*([fallback.note] if fallback.note else []), *notes],
+    )
