@@ -1,11 +1,12 @@
 """The web studio's draft cards, calendar and privacy in a real browser against a real ``studio run``.
 
 A user sets their timezone, uploads a photo and asks for Instagram and LinkedIn posts: two draft cards, each
-within its platform's limit and scored. They approve one with its card's button and schedule both at typed
-local times: the calendar shows them at those times; one is cancelled and the other rescheduled from the
-calendar (week and month views). A second user sees none of it, and the first user's thread URL and files
-show them nothing. After a restart the thread, its cards and photo, and the calendar are intact. A second
-test logs in by a trusted proxy header and drives the settings, panels and the Edit/Improve/Publish buttons.
+within its platform's limit and scored. They approve one with its card's button (the click is the approval:
+no question follows) and schedule both at typed local times: the calendar shows them at those times; one is
+cancelled and the other rescheduled from the calendar (week and month views). A second user sees none of it,
+and the first user's thread URL and files show them nothing. After a restart the thread, its cards and
+photo, and the calendar are intact. A second test logs in by a trusted proxy header and drives the
+settings, panels and the Edit/Improve/Publish buttons.
 """
 
 from __future__ import annotations
@@ -132,6 +133,7 @@ def test_cards_calendar_privacy_and_restart(studio_install: Any, new_page: Any, 
     ig_card.get_by_role("button", name="Approve", exact=True).click()
     reply_containing(page, f"Draft #{ig_draft} is approved")
     expect(page.locator("#step-approve_draft")).to_be_visible()
+    expect(page.get_by_text("May I do this")).to_have_count(0)  # the button's call, not a typed request
 
     # 3. Schedule both at local times tomorrow (New York): the calendar shows them at those times.
     tomorrow = (datetime.now(UTC).astimezone(ZoneInfo(TZ)) + timedelta(days=1)).date()
@@ -267,6 +269,14 @@ def test_header_login_profile_settings_accounts_and_analytics(studio_install: An
     card.get_by_role("button", name="Improve", exact=True).click()
     expect(page.locator("#step-improve_post")).to_be_visible(timeout=REPLY_TIMEOUT_MS)
 
+    # Variants and Regenerate: each button runs its own tool (ab_variants; write_caption for the platform).
+    card = assistant_message(page, f"LinkedIn · draft #{draft.group(1)}")
+    card.get_by_role("button", name="Variants", exact=True).click()
+    expect(page.locator("#step-ab_variants")).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+    card = assistant_message(page, f"LinkedIn · draft #{draft.group(1)}")
+    card.get_by_role("button", name="Regenerate", exact=True).click()
+    expect(page.locator("#step-write_caption")).to_have_count(2, timeout=REPLY_TIMEOUT_MS)
+
     card = assistant_message(page, f"LinkedIn · draft #{draft.group(1)}")
     card.get_by_role("button", name="Publish now", exact=True).click()
     question = page.locator(
@@ -275,3 +285,4 @@ def test_header_login_profile_settings_accounts_and_analytics(studio_install: An
     question.get_by_role("button", name="Publish now", exact=True).click(timeout=REPLY_TIMEOUT_MS)
     reply_containing(page, f"(draft #{draft.group(1)}) is published")
     expect(page.locator("#step-publish_now")).to_be_visible()
+    expect(page.get_by_text("May I do this")).to_have_count(0)
