@@ -80,6 +80,7 @@ def _variables(name: str) -> dict[str, Any]:
         },
         "hashtags": {"req": HashtagRequest(text="Our new oat latte is here", platform="instagram", count=5)},
         "help": {"example_draft_id": 7, "platforms": platform_names()},
+        "out_of_scope": {"platforms": platform_names()},
         "reply_drafts": {"drafts": [draft, {**draft, "id": 42, "score": None}], "notes": ["Trimmed to fit."]},
         "system": {
             "today": "Monday 01 June 2026, 09:00",
@@ -190,6 +191,7 @@ _EXPECTED = {
     "caption": ["X post", "our new oat latte", "at most 280", "never more than 2"],
     "hashtags": ["Suggest 5 hashtags", "instagram", "Our new oat latte is here"],
     "help": ["approve draft #7", "instagram, linkedin, x"],
+    "out_of_scope": ["outside what I do", "schedule and publish", "instagram, linkedin, x"],
     "reply_drafts": [
         "draft #41",
         "draft #42",

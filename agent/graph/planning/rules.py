@@ -13,6 +13,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, AnyMessage
 from sqlmodel import col, select
 
+from agent.content.brief import Brief
 from agent.content.briefs import extract_subject
 from agent.content.understand import parse
 from agent.core.db import session_scope
@@ -22,6 +23,8 @@ from agent.graph.planning.optimize_intents import optimize_calls, optimize_inten
 from agent.graph.planning.pipelines import media_step, script_platform
 from agent.graph.turn import artifacts, call, drafts_short_of_tags, message_text, tool_results, turn_messages
 from agent.services.context import Context
+from prompts import render
+from prompts.platforms import platform_names
 
 
 class Intent(StrEnum):
@@ -165,8 +168,32 @@ class RulesPlanner:
     async def plan(self, state: dict[str, Any], ctx: Context) -> AIMessage:
         human, turn = turn_messages(state.get("messages", []))
         text = message_text(human).strip()
+        kinds = tuple(str(a.get("kind")) for a in state.get("assets") or [])
+        brief = parse(text, attachments=kinds)
+        intents = [Intent(i.value) for i in brief.intents] or [Intent.HELP]
+        if intents == [Intent.OUT_OF_SCOPE]:
+            reply = render("out_of_scope", platforms=platform_names())
+            return AIMessage(
+                content=reply, response_metadata={"planner": self.name, "intent": "out_of_scope"}
+            )
+        intents = [i for i in intents if i not in (Intent.OUT_OF_SCOPE, Intent.SUMMARY)] or [Intent.CAPTION]
+        for intent in intents:  # several intents run one after the other, each to its end
+            step = self._step(intent, text, brief, state, turn, ctx)
+            if step.tool_calls or len(intents) == 1:
+                return step
+        # every intent has run: the reply is composed from all the turn's results (drafts, times, queue…)
+        return AIMessage(content="", response_metadata={"planner": self.name, "intent": intents[0].value})
+
+    def _step(
+        self,
+        intent: Intent,
+        text: str,
+        brief: Brief,
+        state: dict[str, Any],
+        turn: list[AnyMessage],
+        ctx: Context,
+    ) -> AIMessage:
         platforms = list(state.get("platforms") or ctx.platforms or ["instagram"])
-        intent = classify(text)
         if intent.value in CONTENT_INTENTS:
             return content_step(
                 intent.value,
@@ -180,7 +207,7 @@ class RulesPlanner:
         media = media_step(state, text=text, platforms=platforms, intent=intent.value, turn=turn)
         if media is not None:
             return media
-        calls = self._next_calls(intent, text, platforms, turn, ctx)
+        calls = self._next_calls(intent, text, platforms, turn, ctx, brief)
         content = ""
         if not calls and (intent.value in _SCHEDULING_INTENTS or intent is Intent.LINK_SLACK):  # tools' words
             content = "\n\n".join(message_text(m) for m in tool_results(turn)) or _nothing_to(intent)
@@ -191,12 +218,30 @@ class RulesPlanner:
         )
 
     def _next_calls(
-        self, intent: Intent, text: str, platforms: list[str], turn: list[AnyMessage], ctx: Context
+        self,
+        intent: Intent,
+        text: str,
+        platforms: list[str],
+        turn: list[AnyMessage],
+        ctx: Context,
+        brief: Brief | None = None,
     ) -> list[dict[str, Any]]:
         ran = {m.name for m in tool_results(turn)}
         if intent is Intent.CAPTION:
             if "write_caption" not in ran:
-                return [call("write_caption", brief=text, platform=p) for p in platforms]
+                n = (brief.count if brief else None) or 1
+                extra = {"language": brief.language} if brief and brief.language else {}
+                return [
+                    call(
+                        "write_caption",
+                        brief=text,
+                        platform=p,
+                        **extra,
+                        **({"variant": v, "variants": n} if n > 1 else {}),
+                    )
+                    for p in platforms
+                    for v in range(n)
+                ]
             if "suggest_hashtags" not in ran:
                 drafts = drafts_short_of_tags(artifacts(turn, "draft"))
                 return [call("suggest_hashtags", draft_id=d["id"]) for d in drafts]
