@@ -34,8 +34,9 @@ TOOLS += [edit_draft, list_voice_rules, delete_voice_rule]
 TOOLS += [link_slack]
 
 TOOL_NAMES: frozenset[str] = frozenset(t.name for t in TOOLS)
+TOOL_ARGS: dict[str, frozenset[str]] = {t.name: frozenset(t.args) for t in TOOLS}  # what each tool takes
 
 # The graph stops for the user's approval before running any of these.
 SENSITIVE_TOOLS: frozenset[str] = frozenset({"approve_draft", "schedule_post", "publish_now"})
 
-__all__ = ["SENSITIVE_TOOLS", "TOOLS", "TOOL_NAMES"]
+__all__ = ["SENSITIVE_TOOLS", "TOOLS", "TOOL_ARGS", "TOOL_NAMES"]

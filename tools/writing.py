@@ -11,14 +11,16 @@ from sqlmodel import Session
 from agent.content.briefs import extract_subject
 from agent.content.fitting import compose, dedupe_tags, fit, hashtag_block
 from agent.content.optimize.scorer import score_post
-from agent.content.writers.base import CaptionRequest, HashtagRequest
-from agent.content.writers.output import fit_output
+from agent.content.understand import parse
+from agent.content.writers.base import HashtagRequest
 from agent.content.writers.voice import apply_voice
 from agent.core import repo
 from agent.core.errors import InputError
 from agent.core.models import Draft
 from agent.core.repo import assets
+from agent.services import drafting
 from agent.services.context import Context
+from agent.services.drafting import caption_request
 from agent.services.results import HashtagsResult, ToolOutput
 from agent.services.views.drafts import draft_view
 from prompts.languages import language_name, normalize_language, requested_language, strip_language_request
@@ -43,6 +45,38 @@ def _human_text(runtime: ToolRuntime[Any]) -> str:
             content = message.content
             return content if isinstance(content, str) else ""
     return ""
+
+
+def turn_material(runtime: ToolRuntime[Any]) -> str:
+    """What this turn's perception tools found (transcripts, summaries, pages read, what photos show): the
+    material a post may state facts from."""
+    state = runtime.state if isinstance(runtime.state, dict) else {}
+    found: list[str] = []
+    for message in reversed(list(state.get("messages") or [])):
+        if getattr(message, "type", "") == "human":
+            break
+        art = getattr(message, "artifact", None)
+        if not isinstance(art, dict):
+            continue
+        kind = art.get("type")
+        if kind == "transcript":
+            found.append(str(art.get("text") or ""))
+        elif kind == "summary":
+            found += [
+                str(art.get("title") or ""),
+                str(art.get("summary") or ""),
+                *map(str, art.get("key_points") or []),
+            ]
+        elif kind == "page":
+            found += [str(art.get("title") or ""), str(art.get("text") or "")[:4000]]
+        elif kind == "vision":
+            found += [str(lb.get("label")) for lb in art.get("labels") or [] if lb.get("label")]
+            found += [
+                str(art.get("alt_text") or ""),
+                str(art.get("subject") or ""),
+                str(art.get("text") or ""),
+            ]
+    return " ".join(f for f in reversed(found) if f.strip())[:20_000]
 
 
 def material_language(ctx: Context, texts: list[str], min_words: int = MATERIAL_MIN_WORDS) -> str | None:
@@ -83,14 +117,19 @@ def write_caption(
     subject: str | None = None,
     media: list[int] | None = None,
     language: str | None = None,
+    variant: int = 0,
+    variants: int = 1,
 ) -> ToolOutput:
     """Write a ready-to-post caption for ONE platform and save it as a draft.
 
-    Call once per target platform. `brief` is the user's request in their words; `subject` is what the
-    post is about (derived from the brief when omitted). `media`: ids of the user's image/video assets to
-    post with the caption (e.g. the photo it describes). `language`: the language to write in when the user
-    asks for one ("in Spanish" -> "es"); by default the language of pasted material, else the brand's.
-    Returns the draft id, its text and hashtags; the text always fits the platform's character limit.
+    Call once per target platform. `brief` is the user's request in their words (its facts, tone, hashtag
+    count and emoji wishes are read from it); `subject` is what the post is about (derived from the brief
+    when omitted). `media`: ids of the user's image/video assets to post with the caption (e.g. the photo it
+    describes). `language`: the language to write in when the user asks for one ("in Spanish" -> "es"); by
+    default the language of pasted material, else the brand's. For several different captions on one
+    platform call it once per `variant` (0, 1, …) with `variants` the number asked.
+    The draft states only facts from the brief, this turn's material and the brand profile, and always fits
+    the platform's character limit; the result says which checks it passed.
     """
     brief = brief.strip()
     if not brief:
@@ -99,24 +138,40 @@ def write_caption(
         raise InputError(f"The brief is {len(brief)} characters; the most I take is {MAX_BRIEF_CHARS}.")
     ctx: Context = runtime.context
     r = platform_rule(ctx, platform)
+    wanted = parse(brief)
     with user_session(runtime) as (session, ctx):
         media_ids = assets.postable_media(session, user_id=ctx.user_id, asset_ids=media or [])
         voice = voice_for(session, user_id=ctx.user_id, platform=r.name)
         lang = caption_language(ctx, runtime, brief, language, voice.language)
-        voice = voice.model_copy(update={"language": lang})
-        request = CaptionRequest.for_platform(
-            r,
-            brief=brief,
-            subject=(subject or extract_subject(strip_language_request(brief))).strip()[:300],
-            voice=voice,
+        voice = voice.model_copy(
+            update={
+                "language": lang,
+                "tone": wanted.tone or voice.tone,
+                "emoji_allowed": voice.emoji_allowed and wanted.constraints.emoji is not False,
+            }
         )
-        result = ctx.services.writer.caption(request)
-        text, tags, notes = fit_output(ctx.services.writer, result.text, result.hashtags, r, voice)
-        meta: dict[str, Any] = {"brief": brief, "language": lang, "limit": r.limit}
-        if result.fallback_reason:
-            meta["fallback_reason"] = result.fallback_reason
-        if result.note or notes:
-            meta["note"] = " ".join([*([result.note] if result.note else []), *notes])
+        material = turn_material(runtime)
+        about = subject or wanted.subject or extract_subject(strip_language_request(brief))
+        request = caption_request(
+            r, wanted, request=brief, subject=about.strip()[:300], voice=voice, material=material
+        ).model_copy(update={"variant": min(variant, 9), "variants": max(1, min(variants, 10))})
+        profile = " ".join([voice.brand_name, voice.audience, *voice.example_posts])
+        drafted = drafting.write_caption(
+            ctx.services.writer,
+            request,
+            r,
+            constraints=wanted.constraints,
+            sources=" ".join([brief, _human_text(runtime), material, profile]),
+            detect=ctx.services.perception.ingestor.detector.detect,
+        )
+        text, tags = drafted.text, drafted.hashtags
+        meta: dict[str, Any] = {"brief": brief, "language": lang, "limit": r.limit, "checks": drafted.passed}
+        if drafted.failed:
+            meta["failed_checks"] = drafted.failed
+        if drafted.fallback_reason:
+            meta["fallback_reason"] = drafted.fallback_reason
+        if drafted.notes:
+            meta["note"] = " ".join(drafted.notes)
         draft = repo.create_draft(
             session,
             user_id=ctx.user_id,
@@ -124,7 +179,7 @@ def write_caption(
             platform=r.name,
             text=text,
             hashtags=tags,
-            writer=result.writer,
+            writer=drafted.writer,
             media=media_ids,
             score=score_post(text, tags, r, bool(media_ids), emoji_allowed=voice.emoji_allowed).total,
             meta=meta,

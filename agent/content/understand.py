@@ -375,6 +375,12 @@ _NOT_NAMES = re.compile(
 )
 
 
+_NAME_LEAD = re.compile(
+    r"\b(?:in|at|with|by|from|to|meet|visit|featuring|feat|and|&|en|a|al|con|de|del|desde|para|à|au|avec|chez|"
+    r"par|pour|in|im|am|bei|mit|von|vom|zu|nach|und|em|no|na|com|do|da|para|e|a|al|alla|con|da|di|per|su|y|et)$"
+)
+
+
 def facts_in(text: str, source: str = "request", skip: tuple[tuple[int, int], ...] = ()) -> list[Fact]:
     """The facts of a text a draft may state: prices, times, dates, percentages, URLs, e-mails, handles,
     numbers, and capitalised names (people, brands, places) — each as written."""
@@ -411,17 +417,20 @@ def facts_in(text: str, source: str = "request", skip: tuple[tuple[int, int], ..
     for m in _NUMBER_WORD.finditer(folded):
         add("number", m.start(1), m.end(1))
     for m in _CAPITALIZED.finditer(text):
+        spans = [w.span() for w in re.finditer(r"\S+", m.group(1))]
         words = m.group(1).split()
         while words and _NOT_NAMES.match(words[0].strip("'’")):
             words.pop(0)
         if not words:
             continue
-        phrase = " ".join(words)
-        start = text.index(phrase, m.start())
+        start = m.start(1) + spans[len(spans) - len(words)][0]
+        phrase = text[start : m.end(1)]
         before = text[:start].rstrip()
         sentence_start = not before or not (before[-1].isalnum() or before[-1] in ",;-–—(")
         if sentence_start and len(words) < 2:  # a sentence's first word is a name only with more words
             continue
+        if len(words) < 2 and not _NAME_LEAD.search(fold(before)):
+            continue  # one capitalised word is a name after "in", "at", "with", "by", "meet"… ("in Lisbon")
         add("name", start, start + len(phrase))
     return out
 

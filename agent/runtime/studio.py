@@ -26,7 +26,7 @@ from agent.services.ingest import Attachment, Ingested
 from agent.services.memory import open_checkpointer
 from agent.services.views.drafts import DraftView
 from prompts.platforms import resolve_platform
-from tools import TOOL_NAMES
+from tools import TOOL_ARGS, TOOL_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +149,8 @@ class Studio:
         ctx = self._context(user_id, thread_id, channel, ())
         config = self._config(user_id, thread_id)
         await self._check_thread(config, user_id)
+        if "note" in TOOL_ARGS[tool] and "note" not in args:  # the approval record says where it came from
+            args = {**args, "note": f"approved with the {channel} studio's button"}
         request = call(tool, **args)
         graph_input = {
             "messages": [

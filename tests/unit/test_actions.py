@@ -62,6 +62,7 @@ async def test_a_button_approves_its_draft_without_planning_or_asking_again(
         assert repo.get_draft(session, user_id=user_id, draft_id=draft_id).status == "approved"
         [record] = session.exec(select(Approval).where(Approval.user_id == user_id)).all()
     assert (record.tool, record.decision, record.target) == ("approve_draft", "approved", f"draft:{draft_id}")
+    assert record.note == "approved with the web studio's button"
 
 
 async def test_the_thread_records_the_call_itself_not_a_sentence(studio: Studio, user_id: str) -> None:

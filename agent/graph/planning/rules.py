@@ -177,6 +177,11 @@ class RulesPlanner:
                 content=reply, response_metadata={"planner": self.name, "intent": "out_of_scope"}
             )
         intents = [i for i in intents if i not in (Intent.OUT_OF_SCOPE, Intent.SUMMARY)] or [Intent.CAPTION]
+        if len(intents) > 1 and intents[0].value not in CONTENT_INTENTS:
+            platforms = list(state.get("platforms") or ctx.platforms or ["instagram"])
+            media = media_step(state, text=text, platforms=platforms, intent=intents[0].value, turn=turn)
+            if media is not None:  # an attachment or a link: its pipeline serves the whole request
+                return media
         for intent in intents:  # several intents run one after the other, each to its end
             step = self._step(intent, text, brief, state, turn, ctx)
             if step.tool_calls or len(intents) == 1:

@@ -67,6 +67,7 @@ class DraftView(BaseModel):
     note: str | None = None
     media: list[DraftMedia] = Field(default_factory=list)
     thread_posts: list[str] = Field(default_factory=list)
+    checks: list[str] = Field(default_factory=list)  # the grounding and constraint checks the draft passed
 
     @field_validator("media", mode="before")
     @classmethod
@@ -154,6 +155,7 @@ def draft_view(session: Session, draft: Draft) -> DraftView:
         note=str(meta["note"]) if meta.get("note") else None,
         media=_media(session, draft),
         thread_posts=posts,
+        checks=[str(c) for c in meta.get("checks") or []],
     )
 
 
