@@ -22,6 +22,9 @@ import argparse
 import json
 import os
 import re
+import statistics
+import tempfile
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
@@ -181,16 +184,213 @@ def print_understanding(result: dict[str, Any], split: str) -> None:
         print(f"| {kind} | {p:.1%} | {r:.1%} | {f:.1%} |")
 
 
+# -- writing ---------------------------------------------------------------------------------------------
+
+_NUM = re.compile(r"\d+(?:[.,]\d+)?")
+
+
+def _labelled_unsupported(text: str, row: dict[str, Any]) -> list[str]:
+    """Facts of a draft the labelled set does not support — measured against the labels, not the checker
+    the studio enforces: every number must be a number of a labelled fact or of the request or material, and
+    no offer or product claim word may appear that the request and material do not use."""
+    from agent.content.emoji import vocabulary
+    from agent.content.grounding import NUMBER_WORDS
+
+    material = (row.get("material") or {}).get("text") or ""
+    allowed_text = fold(" ".join([row["request"], material, *(f["text"] for f in row["facts"])]))
+    allowed = {
+        float(n.replace(",", "."))
+        for n in _NUM.findall(allowed_text)
+        if n.replace(",", "").replace(".", "").isdigit()
+    }
+    allowed |= {float(v) for w, v in NUMBER_WORDS.items() if re.search(rf"\b{w}\b", allowed_text)}
+    allowed |= {a % 12 for a in allowed if a == int(a)} | {a + 12 for a in allowed if a < 12}
+    out = []
+    for n in _NUM.findall(fold(text)):
+        try:
+            value = float(n.replace(",", "."))
+        except ValueError:
+            continue
+        if value not in allowed and value % 12 not in allowed:
+            out.append(n)
+    folded = fold(text)
+    for claim in vocabulary().claims:
+        pattern = rf"(?<![\w]){re.escape(claim)}" + (r"\w*" if claim[-1].isalnum() else "")
+        if re.search(pattern, folded) and not re.search(pattern, allowed_text):
+            out.append(claim)
+    return out
+
+
+def _labelled_unfit_emoji(text: str, row: dict[str, Any]) -> list[str]:
+    """Emoji of a draft that depict nothing of the brief's labelled emoji topics or subject (generic ✨ ok)."""
+    from agent.content.emoji import unfit_emoji
+
+    context = " ".join([*(row.get("emoji_topics") or []), row.get("subject") or "", row["request"]])
+    return unfit_emoji(text, context)
+
+
+def _kept(text: str, tags: list[str], row: dict[str, Any], detect: Any) -> list[str]:
+    """The constraints of the row the draft breaks (empty: all kept)."""
+    from agent.content.text import emoji_clusters, strip_emoji
+
+    c = row["constraints"]
+    broken = []
+    if c.get("hashtags") is not None and len(tags) != c["hashtags"]:
+        broken.append(f"hashtags {len(tags)}/{c['hashtags']}")
+    if c.get("emoji") is False and emoji_clusters(text):
+        broken.append("emoji")
+    if c.get("max_chars") is not None and len(text) > c["max_chars"]:
+        broken.append("length")
+    broken += [f"misses {w}" for w in c.get("must_include") or [] if fold(w) not in fold(text)]
+    broken += [
+        f"says {w}" for w in c.get("must_avoid") or [] if re.search(rf"\b{re.escape(fold(w))}\b", fold(text))
+    ]
+    if len(strip_emoji(text).split()) >= 6:
+        code, confidence = detect(strip_emoji(text))
+        if code and code != row["language"] and confidence >= 0.9:
+            broken.append(f"language {code}")
+    return broken
+
+
+def evaluate_writer(name: str, writer: Any, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    from agent.content.brief import Constraints
+    from agent.content.writers.base import VoiceGuide
+    from agent.services.drafting import caption_request, write_caption
+    from integrations.media.text import LanguageDetector
+    from prompts.platforms import rule
+
+    detect = LanguageDetector().detect
+    stats: Counter[str] = Counter()
+    examples: list[str] = []
+    seconds: list[float] = []
+    for row in rows:
+        r = rule(row["platform"])
+        brief = parse(row["request"])
+        constraints = Constraints(**row["constraints"])
+        brief = brief.model_copy(update={"constraints": constraints})
+        material = (row.get("material") or {}).get("text") or ""
+        voice = VoiceGuide(
+            language=row["language"],
+            tone=row.get("tone") or "friendly",
+            emoji_allowed=constraints.emoji is not False,
+        )
+        request = caption_request(
+            r,
+            brief,
+            request=row["request"],
+            subject=row.get("subject") or brief.subject,
+            voice=voice,
+            material=material,
+        )
+        t0 = time.perf_counter()
+        raw = writer.caption(request)
+        drafted = write_caption(
+            writer, request, r, constraints=constraints, sources=f"{row['request']} {material}", detect=detect
+        )
+        seconds.append(time.perf_counter() - t0)
+        stats["n"] += 1
+        for prefix, text, tags in (
+            ("raw", raw.text, raw.hashtags),
+            ("final", drafted.text, drafted.hashtags),
+        ):
+            unsupported = _labelled_unsupported(text, row)
+            unfit = _labelled_unfit_emoji(text, row)
+            broken = _kept(text, list(tags), row, detect)
+            stats[f"{prefix}_unsupported"] += bool(unsupported)
+            stats[f"{prefix}_unfit"] += bool(unfit)
+            stats[f"{prefix}_broken"] += bool(broken)
+            if prefix == "final" and (unsupported or unfit or broken) and len(examples) < 6:
+                examples.append(f"{row['id']} {unsupported + unfit + broken}: {text[:120]!r}")
+        stats["fallbacks"] += drafted.writer != raw.writer
+    return {
+        "name": name,
+        "stats": stats,
+        "examples": examples,
+        "median_s": statistics.median(seconds) if seconds else 0.0,
+    }
+
+
+def writers_to_compare(names: list[str], data_dir: Path) -> list[tuple[str, Any, Any]]:
+    """(name, writer, closer) for each writer asked for that can run here."""
+    from agent.content.writers.template import TemplateWriter
+
+    out: list[tuple[str, Any, Any]] = []
+    for name in names:
+        if name == "template":
+            out.append(("template", TemplateWriter(), None))
+        elif name.startswith("qwen") or name.startswith("smollm"):
+            from agent.services.llm import local_writer
+            from integrations.llm_server.local import LocalModel
+            from integrations.llm_server.models import PACKAGED_MODELS, LocalModelError
+
+            key = next((k for k in PACKAGED_MODELS if k.startswith(name)), name)
+            try:
+                local = LocalModel.start(key, data_dir=data_dir, health_interval_s=30)
+            except (LocalModelError, OSError) as exc:
+                print(f"{name}: not available here ({exc})")
+                continue
+            out.append((f"local {key}", local_writer(local, timeout_s=180), local))
+        elif name == "endpoint" and os.environ.get("STUDIO_LLM_MODEL"):
+            from agent.core.settings import load_settings
+            from agent.services.llm import make_chat_model
+            from agent.services.llm_writer import LLMWriter
+
+            settings = load_settings()
+            model = make_chat_model(settings)
+            if model is not None:
+                out.append(
+                    (f"endpoint {settings.llm_model}", LLMWriter(model, settings.llm_model or "model"), None)
+                )
+    return out
+
+
+def print_writing(results: list[dict[str, Any]], split: str) -> None:
+    print(f"\n## Writing ({split} split): the drafts the studio would show, and the writer's own output\n")
+    print(
+        "| writer | briefs | constraints kept | drafts with an unsupported fact | drafts with an unrelated emoji | "
+        "writer alone: unsupported / unrelated emoji / constraints broken | fell back to template | median s |"
+    )
+    print("|---|---:|---:|---:|---:|---|---:|---:|")
+    for res in results:
+        c = res["stats"]
+        n = c["n"] or 1
+        print(
+            f"| {res['name']} | {c['n']} | {1 - c['final_broken'] / n:.1%} | {c['final_unsupported'] / n:.1%} | "
+            f"{c['final_unfit'] / n:.1%} | {c['raw_unsupported'] / n:.1%} / {c['raw_unfit'] / n:.1%} / "
+            f"{c['raw_broken'] / n:.1%} | {c['fallbacks'] / n:.1%} | {res['median_s']:.2f} |"
+        )
+    for res in results:
+        if res["examples"]:
+            print(f"\n{res['name']}, drafts still failing a labelled check:")
+            print("\n".join(f"- {e}" for e in res["examples"]))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--split", default="test", choices=("test", "dev", "all"))
     ap.add_argument("--misses", action="store_true", help="list the requests read wrong (use on dev only)")
+    ap.add_argument(
+        "--writers", default="template", help="template, qwen-0.5b, qwen-1.5b, endpoint (comma list)"
+    )
+    ap.add_argument("--limit", type=int, default=0, help="at most this many writing briefs")
+    ap.add_argument(
+        "--data-dir", type=Path, default=Path(tempfile.gettempdir()) / "studio-bench-understanding"
+    )
     args = ap.parse_args()
     rows = load("requests.jsonl", args.split)
     result = evaluate_understanding(rows, verbose=args.misses)
     print_understanding(result, args.split)
     if args.misses:
         print("\n" + "\n".join(result["misses"]))
+    briefs = load("writing.jsonl", args.split)[: args.limit or None]
+    results = []
+    for name, writer, closer in writers_to_compare(args.writers.split(","), args.data_dir):
+        try:
+            results.append(evaluate_writer(name, writer, briefs))
+        finally:
+            if closer is not None:
+                closer.close()
+    print_writing(results, args.split)
 
 
 if __name__ == "__main__":

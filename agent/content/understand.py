@@ -498,7 +498,7 @@ def _refs(folded: str) -> list[int]:
     return out
 
 
-def _body(text: str) -> str | None:
+def body_of(text: str) -> str | None:
     """The text given to work on after a colon or on the next lines: "translate to French: <text>"."""
     first, _, rest = text.strip().partition("\n")
     if rest.strip():
@@ -606,7 +606,7 @@ def parse(
     "url"); ``default_language`` is the brand profile's; ``fallback`` classifies a request no cue covers."""
     text = text.strip()
     folded = fold(text)
-    body = _body(text)
+    body = body_of(text)
     refs = _refs(folded)
     intents = _settle(_cues(folded), folded, body is not None, refs)
     if not intents:

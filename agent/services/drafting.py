@@ -36,32 +36,32 @@ class Drafted:
     notes: list[str] = field(default_factory=list)
 
 
+_INSTRUCTION = re.compile(
+    r"\b(write|make|give|create|draft|compose|caption|post|tweet|thread|reel|pin|hashtags?|emojis?|escrib\w*|"
+    r"haz|publicaci\w+|leyenda|ecri\w*|fais|legende|schreib\w*|mach|beitrag|escrev\w*|faz|legenda|scriv\w*|"
+    r"fai|didascalia|instagram|linkedin|tiktok|youtube|facebook|pinterest|threads|bluesky|mastodon|twitter)\b",
+    re.IGNORECASE,
+)
+
+
 def details_of(text: str, *, limit: int = MAX_DETAILS_CHARS) -> str:
-    """The sentences of a text that carry facts (a day, a time, a price, a place, a name…), word for word,
-    without the instruction ("Write an Instagram post about it") — what a template post may quote."""
+    """The parts of a text that carry facts (a day, a time, a price, a place, a name…), word for word,
+    without the instruction ("Write an Instagram post about it, …") — what a template post may quote."""
     out: list[str] = []
     for sentence in sentences(" ".join(text.split())):
-        clauses = [
+        clauses = [c.strip() for c in re.split(r"[,;:]\s+|\s+[-–—]\s+", sentence) if c.strip()]
+        kept = [
             c
-            for c in re.split(
-                r",\s+(?=(?:write|make|give|create|draft|escribe|ecris|schreib|escreva|scrivi)\b)",
-                sentence,
-                flags=re.I,
-            )
-            if c
+            for c in clauses
+            if not _INSTRUCTION.search(fold(c)) and any(f.kind != "product" for f in facts_in(c))
         ]
-        clause = clauses[0].strip()
-        if re.match(
-            r"^(?:please\s+)?(?:write|make|give|create|draft|compose|escribe|haz|ecris|fais|schreib|mach|escreva|faz|scrivi|fai)\b",
-            fold(clause),
-        ):
-            continue
-        if any(f.kind != "product" for f in facts_in(clause)):
-            out.append(clause.rstrip(",;") + ("" if clause.endswith((".", "!", "?")) else "."))
+        if kept:
+            joined = ", ".join(kept).rstrip(".!?")
+            out.append(joined[0].upper() + joined[1:] + ".")
         if sum(len(s) + 1 for s in out) >= limit:
             break
-    joined = " ".join(out)
-    return joined if len(joined) <= limit else ""
+    result = " ".join(out)
+    return result if len(result) <= limit else ""
 
 
 def caption_request(

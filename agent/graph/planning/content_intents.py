@@ -15,6 +15,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, AnyMessage
 
 from agent.content.briefs import detect_platforms
+from agent.content.understand import body_of
 from agent.graph.turn import call, ran_tools
 from prompts.languages import language_name, normalize_language, requested_language
 from prompts.threads import THREAD_PLATFORMS
@@ -121,19 +122,8 @@ def tone_of(text: str) -> str | None:
     return None
 
 
-def _body(text: str) -> str | None:
-    """The text given inline after a colon or on the next lines: "translate to French: <text>"."""
-    first, _, rest = text.strip().partition("\n")
-    if rest.strip():
-        return rest.strip()
-    head, colon, tail = first.partition(":")
-    if colon and len(tail.split()) >= 3 and not re.search(r"https?$", head):
-        return tail.strip()
-    return None
-
-
 def _source_args(text: str, latest: Callable[[], int | None]) -> dict[str, Any] | None:
-    body = _body(text)
+    body = body_of(text)
     if body:
         return {"text": body}
     m = _DRAFT_ID.search(text.strip().split("\n", 1)[0])
