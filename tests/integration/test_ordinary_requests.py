@@ -1,0 +1,97 @@
+"""The requests a new user types in the first minute, through `studio ask --json` as a real process on the
+embedded defaults (the template writer here: no model is started), read as a creator reads a draft before
+posting it: the count asked, the language, no instruction words, the hashtags asked, nothing invented, and
+emoji that fit or none."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agent.content.emoji import unfit_emoji
+from agent.content.grounding import unsupported_facts
+from agent.content.text import emoji_clusters
+from agent.content.writers.template import sentences_for
+from tests.integration.test_cli import ask_json
+
+pytestmark = pytest.mark.integration
+
+
+def grounded(draft: dict[str, Any], request: str) -> None:
+    """Nothing in the draft that the request does not say; every emoji depicts something it talks about."""
+    post = f"{draft['text']} {' '.join(draft['hashtags'])}"
+    assert unsupported_facts(draft["text"], request) == [], draft["text"]
+    assert unfit_emoji(post, request) == [], draft["text"]
+    assert {"facts", "emoji fit", "no instruction echo"} <= set(draft["checks"]), draft
+
+
+def test_three_different_tiktok_captions_about_vegan_donuts(data_dir: Path) -> None:
+    request = "give me 3 different TikTok captions about our vegan donuts"
+    out = ask_json(data_dir, request)
+    drafts = out["drafts"]
+    assert [d["platform"] for d in drafts] == ["tiktok"] * 3
+    assert len({d["text"] for d in drafts}) == 3  # three different captions, not one
+    for d in drafts:
+        grounded(d, request)
+        assert "vegan donuts" in d["text"].lower()
+        assert not {"🍟", "🍕"} & set(emoji_clusters(d["text"]))
+        assert "episode" not in d["text"].lower() and "platform" not in d["text"].lower()
+
+
+def test_translate_to_spanish_never_passes_english_off_as_spanish(data_dir: Path) -> None:
+    out = ask_json(data_dir, "translate to Spanish: Fresh bread every morning at 7am. Come early!")
+    assert out["tools"] == ["translate"]
+    # without a model the studio says what it cannot do instead of returning the English text as a draft
+    assert all("Fresh bread every morning" not in d["text"] for d in out["drafts"])
+    assert "Spanish" in out["reply"] and "model" in out["reply"]
+
+
+def test_a_spanish_request_gets_a_spanish_post_about_its_subject(data_dir: Path) -> None:
+    request = "Escribe un post para Instagram sobre nuestro nuevo café con leche de avena"
+    out = ask_json(data_dir, request)
+    [draft] = out["drafts"]
+    assert draft["platform"] == "instagram" and draft["language"] == "es"
+    assert "café con leche de avena" in draft["text"]
+    assert "escribe un post" not in draft["text"].lower() and "a closer look" not in draft["text"].lower()
+    spanish = sentences_for("es")
+    assert any(cta in draft["text"] for cta in spanish["cta"]), draft["text"]
+    grounded(draft, request)
+
+
+def test_a_french_request_gets_a_french_caption_without_the_instruction(data_dir: Path) -> None:
+    request = "écris une légende Instagram sur nos croissants au beurre"
+    out = ask_json(data_dir, request)
+    [draft] = out["drafts"]
+    assert draft["language"] == "fr" and "croissants au beurre" in draft["text"]
+    assert "légende instagram" not in draft["text"].lower() and "écris" not in draft["text"].lower()
+    assert "🥐" in draft["text"] or not emoji_clusters(draft["text"])
+    grounded(draft, request)
+
+
+def test_a_playful_cold_brew_caption_with_exactly_five_hashtags(data_dir: Path) -> None:
+    request = "write a playful Instagram caption for our new cold brew, with 5 hashtags"
+    out = ask_json(data_dir, request)
+    [draft] = out["drafts"]
+    assert len(draft["hashtags"]) == 5 and "hashtag count" in draft["checks"]
+    assert not {"hashtags", "brewhashtags"} & {t.lower() for t in draft["hashtags"]}
+    assert "hashtags" not in draft["text"].lower() and "with 5" not in draft["text"]
+    assert "holiday" not in draft["text"].lower() and "🍞" not in draft["text"]
+    grounded(draft, request)
+
+
+def test_a_workshop_request_keeps_its_facts_word_for_word(data_dir: Path) -> None:
+    request = "Latte art workshop on Thursday at six, $20, two drinks and a pastry. Write an Instagram post about it"
+    out = ask_json(data_dir, request)
+    [draft] = out["drafts"]
+    for fact in ("Thursday at six", "$20", "two drinks and a pastry"):
+        assert fact in draft["text"]
+    assert "write an instagram post" not in draft["text"].lower()
+    grounded(draft, request)
+
+
+def test_a_request_outside_content_work_gets_a_short_answer_and_no_draft(data_dir: Path) -> None:
+    out = ask_json(data_dir, "what's the weather in Paris tomorrow?")
+    assert out["drafts"] == [] and out["tools"] == []
+    assert "outside what I do" in out["reply"] and "captions" in out["reply"]
