@@ -14,6 +14,7 @@ from agent.core import repo
 from agent.core.db import session_scope
 from agent.core.errors import InputError
 from agent.core.repo import assets as asset_repo
+from agent.services import drafting
 from agent.services.context import Context
 from agent.services.perception import SPEECH_KINDS
 from agent.services.results import ScriptDraft, SummaryResult, ToolOutput
@@ -75,7 +76,7 @@ def write_script(
             language=language,
             voice=voice,
         )
-        script = ctx.services.writer.script(request)
+        script, checked = drafting.write_script(ctx.services.writer, request)
         # the caption posted with the video follows the platform's rules like every other output
         caption, tags, _notes = fit_output(ctx.services.writer, script.caption, script.hashtags, r, voice)
         script = script.model_copy(update={"caption": caption, "hashtags": tags})
@@ -99,6 +100,7 @@ def write_script(
                 "script": script.model_dump(exclude={"writer", "fallback_reason"}),
                 "caption": script.caption,
                 "fallback_reason": script.fallback_reason,
+                "checks": checked.passed,
             },
         )
         parts = script.model_dump(exclude={"writer", "fallback_reason"})

@@ -14,9 +14,10 @@ from agent.content.brief import Brief, Constraints
 from agent.content.grounding import Report, check, repair
 from agent.content.text import sentences
 from agent.content.understand import facts_in, fold
-from agent.content.writers.base import CaptionRequest, VoiceGuide, Writer
+from agent.content.writers.base import CaptionRequest, ScriptRequest, ScriptResult, VoiceGuide, Writer
 from agent.content.writers.output import fit_output
 from agent.content.writers.template import TemplateWriter, fill_hashtags
+from agent.content.writers.words import keywords
 from prompts.platforms import PlatformRule
 
 Detect = Callable[[str], tuple[str | None, float]]
@@ -152,3 +153,39 @@ def write_caption(
         fallback_reason=f"{result.writer} failed: {reason}",
         notes=[*([fallback.note] if fallback.note else []), *notes],
     )
+
+
+ON_TOPIC = 0.5  # the share of a script's keywords that must come from its sources
+
+
+def _script_words(script: ScriptResult) -> str:
+    """What a script says (its timestamps and shot descriptions are not claims)."""
+    return " ".join([script.hook, *(b.line for b in script.beats), script.cta, script.caption])
+
+
+def _script_report(script: ScriptResult, sources: str) -> Report:
+    said = _script_words(script)
+    report = check(said, script.hashtags, sources=sources, constraints=Constraints())
+    own = {fold(k) for k in keywords(said)}
+    known = {fold(k) for k in keywords(sources)}
+    stray = sorted(own - known)
+    if own and len(own & known) / len(own) < ON_TOPIC:
+        report.failed["on topic"] = "talks about " + ", ".join(stray[:5])
+    else:
+        report.passed.append("on topic")
+    return report
+
+
+def write_script(writer: Writer, request: ScriptRequest) -> tuple[ScriptResult, Report]:
+    """A script that says only what the recording (or the given text), the brief and the footage say: a
+    model's script that states anything else (a price, a day, a name, an offer not in the transcript) or
+    talks about something else is replaced by the template writer's, built from the transcript's sentences."""
+    sources = " ".join([request.transcript, request.brief, " ".join(request.visuals)])
+    script = writer.script(request)
+    report = _script_report(script, sources)
+    if not (set(report.failed) & {"facts", "on topic"}) or writer.name == TemplateWriter.name:
+        return script, report
+    problems = "; ".join(f"{k}: {report.failed[k]}" for k in ("facts", "on topic") if k in report.failed)
+    reason = f"{script.writer} failed: its script strays from the recording ({problems})"
+    fallback = TemplateWriter().script(request).model_copy(update={"fallback_reason": reason})
+    return fallback, _script_report(fallback, sources)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from agent.content.writers.base import ScriptRequest, SummaryRequest, TimedText, VoiceGuide
 from agent.content.writers.template import TemplateWriter
+from agent.services import drafting
 from agent.services.llm_writer import LLMWriter
 from tests.fakes.chat_model import ScriptedChatModel
 
@@ -121,3 +122,83 @@ def test_llm_writer_summary_and_its_fallback() -> None:
     assert (good.title, good.key_points, good.writer) == ("Launch", ["Oat latte"], "llm:tiny")
     fallback = writer.summary(SummaryRequest(text=TRANSCRIPT))
     assert fallback.writer == "template" and "ConnectionError" in (fallback.fallback_reason or "")
+
+
+WORKSHOP = [
+    TimedText(start=0.0, end=4.0, text="Our latte art workshop is on Thursday at six."),
+    TimedText(start=4.0, end=9.0, text="It costs twenty dollars and you get two drinks and a pastry."),
+    TimedText(start=9.0, end=12.0, text="Bring a friend and sign up at the counter."),
+]
+
+
+def test_a_models_script_that_invents_an_event_gives_way_to_the_transcripts_own_words() -> None:
+    """The voice note announced a workshop; a model that speaks of curling sessions and a $50 ticket on
+    Saturday is not used: the draft is the template script built from what was said."""
+    model = ScriptedChatModel()
+    model.structured = [
+        {
+            "hook": "Curling season is here!",
+            "beats": [
+                {
+                    "start_s": 0,
+                    "end_s": 5,
+                    "line": "Join our curling sessions every Saturday.",
+                    "visual": "ice rink",
+                },
+                {
+                    "start_s": 5,
+                    "end_s": 10,
+                    "line": "Tickets are $50 at the sports event.",
+                    "visual": "crowd",
+                },
+            ],
+            "cta": "Sign up now!",
+            "caption": "Curling sessions every Saturday, $50",
+            "hashtags": ["curling"],
+        }
+    ]
+    text = " ".join(s.text for s in WORKSHOP)
+    req = request(
+        transcript=text, segments=WORKSHOP, duration_s=12.0, brief="turn my voice note into a reel script"
+    )
+
+    script, report = drafting.write_script(LLMWriter(model, "tiny"), req)
+
+    reason = (script.fallback_reason or "").lower()
+    assert script.writer == "template" and "$50" in reason and "curling" in reason
+    written = f"{script.as_text()} {script.caption}".lower()
+    assert "curling" not in written and "$50" not in written and "saturday" not in written
+    assert "thursday at six" in written and "two drinks and a pastry" in written
+    assert {"facts", "on topic"} <= set(report.passed)
+
+
+def test_a_models_script_that_stays_with_the_recording_is_kept() -> None:
+    model = ScriptedChatModel()
+    model.structured = [
+        {
+            "hook": "Latte art workshop this Thursday at six!",
+            "beats": [
+                {
+                    "start_s": 0,
+                    "end_s": 6,
+                    "line": "Twenty dollars gets you two drinks and a pastry.",
+                    "visual": "cups",
+                },
+                {
+                    "start_s": 6,
+                    "end_s": 12,
+                    "line": "Bring a friend and sign up at the counter.",
+                    "visual": "counter",
+                },
+            ],
+            "cta": "Sign up at the counter.",
+            "caption": "Latte art workshop, Thursday at six",
+            "hashtags": ["latteart"],
+        }
+    ]
+    text = " ".join(s.text for s in WORKSHOP)
+    req = request(transcript=text, segments=WORKSHOP, duration_s=12.0)
+
+    script, report = drafting.write_script(LLMWriter(model, "tiny"), req)
+
+    assert script.writer == "llm:tiny" and report.ok, report.failed
