@@ -13,6 +13,7 @@ from agent.content.fitting import compose, dedupe_tags, fit, hashtag_block
 from agent.content.optimize.scorer import score_post
 from agent.content.understand import parse
 from agent.content.writers.base import HashtagRequest
+from agent.content.writers.output import title_of
 from agent.content.writers.voice import apply_voice
 from agent.core import repo
 from agent.core.errors import InputError
@@ -166,6 +167,8 @@ def write_caption(
         )
         text, tags = drafted.text, drafted.hashtags
         meta: dict[str, Any] = {"brief": brief, "language": lang, "limit": r.limit, "checks": drafted.passed}
+        if r.title_limit:  # YouTube and Pinterest show a title above the description
+            meta["title"] = title_of(text, about, r.title_limit)
         if drafted.failed:
             meta["failed_checks"] = drafted.failed
         if drafted.fallback_reason:

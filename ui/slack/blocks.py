@@ -120,6 +120,8 @@ def notice(text: str) -> dict[str, Any]:
 def draft_summary(draft: DraftView) -> str:
     """``*Draft #7* · Instagram · score 71/100 · 226 / 2,200 characters``: a draft's preview line."""
     bits = [f"*Draft #{draft.id}*", mrkdwn(draft.platform_label)]
+    if draft.title:
+        bits.append(f"“{mrkdwn(draft.title)}”")
     if draft.kind != "caption":
         bits.append(mrkdwn(draft.kind))
     if draft.score is not None:

@@ -48,6 +48,8 @@ def draft_card_content(card: DraftView) -> str:
         f"**{card.count_label}** characters ({fit}) · {score} · {card.status}",
         "",
     ]
+    if card.title:
+        lines += [f"**Title:** {card.title}", ""]
     if card.thread_posts:
         for i, post in enumerate(card.thread_posts, start=1):
             lines += [f"**{i}.** {post}", ""]

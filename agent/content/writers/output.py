@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from agent.content.fitting import fit, room_for
 from agent.content.text import fast_count
 from agent.content.writers.base import ImproveRequest, VoiceGuide, Writer
-from agent.content.writers.voice import apply_voice
+from agent.content.writers.quality import HASHTAG_IN_TEXT
+from agent.content.writers.voice import apply_voice, strip_emoji
 from prompts.counting import trim_to_limit
 from prompts.platforms import PlatformRule
 
@@ -43,3 +44,12 @@ def fit_output(
         text = trim_to_limit(text, room, r.counting)
         notes.append(f"Trimmed at a word boundary to fit {r.label}'s {r.limit}-character limit.")
     return text, tags, notes
+
+
+def title_of(text: str, subject: str, limit: int) -> str:
+    """A title for platforms that show one (YouTube, Pinterest): the post's first line without emoji or
+    hashtags, cut at a word within ``limit`` characters; the subject when the first line is empty."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    first = strip_emoji(HASHTAG_IN_TEXT.sub("", first)).strip(" .!?:;,-")
+    title = first or subject.strip()
+    return trim_to_limit(title, limit, "chars", ellipsis="") if len(title) > limit else title

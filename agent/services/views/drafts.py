@@ -68,6 +68,7 @@ class DraftView(BaseModel):
     media: list[DraftMedia] = Field(default_factory=list)
     thread_posts: list[str] = Field(default_factory=list)
     checks: list[str] = Field(default_factory=list)  # the grounding and constraint checks the draft passed
+    title: str | None = None  # YouTube and Pinterest: the title shown above the description (the text)
 
     @field_validator("media", mode="before")
     @classmethod
@@ -156,6 +157,7 @@ def draft_view(session: Session, draft: Draft) -> DraftView:
         media=_media(session, draft),
         thread_posts=posts,
         checks=[str(c) for c in meta.get("checks") or []],
+        title=str(meta["title"]) if meta.get("title") else None,
     )
 
 
