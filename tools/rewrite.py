@@ -14,6 +14,7 @@ from langgraph.prebuilt import ToolRuntime
 from sqlmodel import Session
 
 from agent.content.fitting import compose, room_for
+from agent.content.grounding import unsupported_facts
 from agent.content.optimize.scorer import score_post
 from agent.content.writers.base import AltTextRequest, ToneRequest, TranslateRequest
 from agent.content.writers.output import fit_output
@@ -121,6 +122,22 @@ def _save_result(
     return draft_result(session, saved), new_text, new_tags
 
 
+def _check_translation(ctx: Any, translated: str, source: str, writer: str, code: str) -> None:
+    """A translation is saved only when it is in the language asked and states nothing the original does
+    not (the same prices, days and times); otherwise the user is told, and nothing is saved."""
+    detected, confidence = ctx.services.perception.ingestor.detector.detect(translated)
+    if detected and detected != code and confidence >= 0.8 and len(translated.split()) >= 4:
+        raise ToolFailed(
+            f"{writer} answered in {language_name(detected)}, not {language_name(code)}, so I saved nothing. "
+            "A larger model (STUDIO_LLM_MODEL) translates more reliably."
+        )
+    added = unsupported_facts(translated, source)
+    if added:
+        raise ToolFailed(
+            f"{writer}'s translation states what the original does not ({', '.join(added)}), so I saved nothing."
+        )
+
+
 @tool(response_format="content_and_artifact")
 @tool_errors
 def translate(
@@ -166,6 +183,7 @@ def translate(
             if result.fallback_reason:
                 reason += f" ({result.fallback_reason})"
             raise ToolFailed(reason)
+        _check_translation(ctx, result.text, body, result.writer, code)
         view, new_text, new_tags = _save_result(
             session,
             ctx,

@@ -22,6 +22,7 @@ class Vocabulary:
     generic: frozenset[str]
     secondary: frozenset[str]
     claims: tuple[str, ...]
+    claim_groups: tuple[tuple[str, ...], ...]  # the same claim in several languages
 
 
 @cache
@@ -33,6 +34,7 @@ def vocabulary() -> Vocabulary:
         generic=frozenset(_bare(e) for e in data["generic"]["emoji"]),
         secondary=frozenset(_bare(e) for e in data["generic"]["secondary"]),
         claims=claims,
+        claim_groups=tuple(tuple(fold(w) for w in g) for g in data["claim_groups"]["groups"]),
     )
 
 

@@ -170,15 +170,22 @@ def supported(fact_kind: str, fact_text: str, sources: str) -> bool:
     return False
 
 
+def _claim_pattern(claim: str) -> str:
+    return rf"(?<![\w]){re.escape(claim)}" + (r"\w*" if claim[-1].isalnum() else "")
+
+
 def unsupported_facts(text: str, sources: str) -> list[str]:
     """The facts and claims of ``text`` that the sources do not state."""
     src = fold(sources)
     out = [f.text for f in facts_in(text, source="draft") if not supported(f.kind, f.text, src)]
     folded = fold(text)
-    for claim in vocabulary().claims:
-        pattern = rf"(?<![\w]){re.escape(claim)}" + (r"\w*" if claim[-1].isalnum() else "")
-        m = re.search(pattern, folded)
-        if m and not re.search(pattern, src):
+    vocab = vocabulary()
+    for claim in vocab.claims:
+        m = re.search(_claim_pattern(claim), folded)
+        if m is None or re.search(_claim_pattern(claim), src):
+            continue
+        same = next((g for g in vocab.claim_groups if claim in g), (claim,))
+        if not any(re.search(_claim_pattern(w), src) for w in same):  # "fresco" for "fresh" is no new claim
             out.append(text[m.start() : m.end()])
     return list(dict.fromkeys(out))
 

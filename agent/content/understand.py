@@ -399,6 +399,15 @@ def facts_in(text: str, source: str = "request", skip: tuple[tuple[int, int], ..
     for kind, pattern in _FACT_PATTERNS:
         for m in pattern.finditer(folded):
             start, end = m.span()
+            if (
+                kind == "date"
+                and re.fullmatch(r"(?:la |el |am |no |na |il )?(?:manana|morgen)", folded[start:end])
+                and (
+                    re.search(r"\b(?:la|cada|por|de|jeden|am|guten|every|each|esta|this)\s*$", folded[:start])
+                    or (folded[start:end].startswith(("la ", "am ")))
+                )
+            ):
+                continue  # "cada mañana", "jeden Morgen": the morning, not tomorrow
             if kind == "date":  # keep "Thursday", not "on Thursday"
                 lead = re.match(r"(?:this |next |on |el |le |am |no |na |il |la )", folded[start:end])
                 if (

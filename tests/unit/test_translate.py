@@ -103,6 +103,9 @@ async def test_an_unknown_language_is_refused(studio: Studio) -> None:
     assert "klingon" in caption["message"]
 
 
+SOURCE_7AM = "Fresh bread every morning at 7am. Come early!"
+
+
 async def test_without_a_model_translate_says_so_and_saves_nothing(studio: Studio) -> None:
     uid = _user(studio, "honest@example.com")
     with session_scope(studio.services.engine) as session:
@@ -140,6 +143,41 @@ async def test_a_model_translates_into_a_new_draft_within_the_limit(studio: Stud
     assert "into French (fr)" in model.calls[0][-1].content
     assert "too long" in model.calls[1][-1].content  # the condense prompt
     assert "Condensed by llm:tiny" in view["note"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "problem"),
+    [
+        ("Bread fresh every morning at 7am. Come early!", "answered in English, not Spanish"),
+        ("Pan fresco cada mañana a las 8. ¡Primer pan gratis!", "states what the original does not"),
+    ],
+)
+async def test_a_translation_in_the_wrong_language_or_with_new_facts_is_not_saved(
+    studio: Studio, answer: str, problem: str
+) -> None:
+    """The issue's case: "translate to Spanish" must not come back as an English draft; nor may a
+    translation change the time or add an offer."""
+    uid = _user(studio, f"wrong{len(answer)}@example.com")
+    model = ScriptedChatModel()
+    model.structured = [{"text": answer}]
+    studio.services.writer = LLMWriter(model, "tiny")
+
+    text, art = _run(studio, uid, translate, language="Spanish", text=SOURCE_7AM, platform="instagram")
+
+    assert art["type"] == "error" and problem in text
+    with session_scope(studio.services.engine) as session:
+        assert repo.list_drafts(session, user_id=uid) == []
+
+
+async def test_a_faithful_translation_is_saved(studio: Studio) -> None:
+    uid = _user(studio, "faithful@example.com")
+    model = ScriptedChatModel()
+    model.structured = [{"text": "Pan fresco cada mañana a las 7 de la mañana. ¡Ven temprano!"}]
+    studio.services.writer = LLMWriter(model, "tiny")
+
+    _, view = _run(studio, uid, translate, language="es", text=SOURCE_7AM, platform="instagram")
+
+    assert view["language"] == "es" and view["text"].startswith("Pan fresco cada mañana")
 
 
 async def test_a_text_already_in_the_language_is_not_translated(studio: Studio) -> None:
