@@ -39,8 +39,16 @@ DATA = Path(__file__).with_name("data") / "understanding"
 
 
 def load(name: str, split: str) -> list[dict[str, Any]]:
+    """The labelled rows of one split; the requests' dev split includes the extra dev set (all dev)."""
+    files = [DATA / name]
+    if name == "requests.jsonl" and split != "test":
+        files.append(DATA / "requests_extra.jsonl")
     rows = [
-        json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()
+        json.loads(line)
+        for path in files
+        if path.exists()
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
     ]
     return [r for r in rows if split == "all" or r["split"] == split]
 
