@@ -315,3 +315,20 @@ async def test_a_thread_belongs_to_the_user_who_started_it(rules_studio: Studio)
     assert done.tools == ["approve_draft"]
     with session_scope(engine) as session:
         assert repo.get_draft(session, user_id=owner, draft_id=first.drafts[0].id).status == "approved"
+
+
+async def test_the_llm_planner_plans_with_what_the_parser_read(
+    llm_studio: Studio, model: ScriptedChatModel
+) -> None:
+    uid = make_user(llm_studio.services.engine, "brief@example.com")
+    model.script = [AIMessage("Which flavour first?")]
+    await llm_studio.run_turn(
+        user_id=uid,
+        thread_id="t-brief",
+        text="give me 3 different TikTok captions about our vegan donuts, no emojis",
+    )
+    system = model.calls[0][0]
+    assert isinstance(system, SystemMessage)
+    assert "Read from the user's last message" in system.content
+    assert "3 different drafts per platform" in system.content and "vegan donuts" in system.content
+    assert "'emoji': False" in system.content

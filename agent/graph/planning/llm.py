@@ -10,10 +10,11 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolMessage
 
+from agent.content.understand import parse
 from agent.core.db import session_scope
 from agent.core.repo.assets import PUBLIC_META_KEYS
 from agent.graph.planning.rules import RulesPlanner
-from agent.graph.turn import message_text
+from agent.graph.turn import message_text, turn_messages
 from agent.services.context import Context, Planner
 from agent.services.memory import system_prompt
 from tools import TOOLS
@@ -42,6 +43,8 @@ class LLMPlanner:
             ctx.memo["system_prompt"] = system
         history = _bounded_history(state.get("messages", []), HISTORY_MESSAGES)
         history = with_attachment_note(history, state)
+        note = brief_note(state)
+        system = f"{system}\n\n{note}" if note else system
         try:
             answer = await self._bound.ainvoke([SystemMessage(system), *history])
         except Exception as exc:  # noqa: BLE001 - the endpoint is down or broken: plan by rules this turn
@@ -94,6 +97,33 @@ def with_attachment_note(history: list[AnyMessage], state: dict[str, Any]) -> li
             content = message.content if isinstance(message.content, str) else str(message.content)
             return [*history[:i], HumanMessage(content=content + note, id=message.id), *history[i + 1 :]]
     return history
+
+
+def brief_note(state: dict[str, Any]) -> str:
+    """What the request parser read from the user's last message, for the model to plan with: how many
+    drafts, the language, tone, facts (the only ones a post may state) and constraints."""
+    human, _ = turn_messages(state.get("messages", []))
+    text = message_text(human).strip()
+    if not text:
+        return ""
+    brief = parse(text, attachments=tuple(str(a.get("kind")) for a in state.get("assets") or []))
+    parts = [f"intents: {', '.join(i.value for i in brief.intents)}"]
+    if brief.platforms:
+        parts.append(f"platforms named: {', '.join(brief.platforms)}")
+    if brief.count:
+        parts.append(f"{brief.count} different drafts per platform (call write_caption once per variant)")
+    if brief.language:
+        parts.append(f"language: {brief.language}" + (" (asked)" if brief.language_asked else ""))
+    if brief.tone:
+        parts.append(f"tone: {brief.tone}")
+    if brief.facts:
+        parts.append("facts (state no others): " + "; ".join(f.text for f in brief.facts))
+    kept = brief.constraints.model_dump(exclude_defaults=True)
+    if kept:
+        parts.append(f"constraints: {kept}")
+    if brief.draft_refs:
+        parts.append(f"drafts referred to: {', '.join(f'#{d}' for d in brief.draft_refs)}")
+    return "Read from the user's last message — " + " | ".join(parts)
 
 
 def make_planner(name: str, chat_model: BaseChatModel | None) -> Planner:
