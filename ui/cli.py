@@ -30,8 +30,6 @@ from agent.runtime.studio import Studio
 from agent.runtime.worker import run_worker
 from agent.services.accounts import connect
 from agent.services.memory import open_checkpointer
-from ui.slack.app import check_config, serve_http, serve_socket
-from ui.web.server import serve
 
 app = typer.Typer(
     help="Content Studio: ready-to-post social media content from your raw material.", no_args_is_help=True
@@ -104,6 +102,9 @@ def run(
     else:
         console.print("Log in with your studio e-mail and password (add users with `studio user add EMAIL`).")
     engine.dispose()
+    # Each long-running command imports only its own server: `studio ask` need not load Chainlit's or Bolt's.
+    from ui.web.server import serve  # noqa: PLC0415
+
     serve(settings, host=host or settings.host, port=port or settings.port)
 
 
@@ -453,6 +454,7 @@ def slack(
     port: Annotated[int | None, typer.Option(help="Port (default from STUDIO_SLACK_PORT, 3000).")] = None,
 ) -> None:
     """Run the Slack bot: HTTP (events, commands and buttons at /slack/events) or Socket Mode."""
+    from ui.slack.app import check_config, serve_http, serve_socket  # noqa: PLC0415 - see `run`
 
     if http and socket:
         _fail(StudioError("Choose one of --http and --socket."))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
 import os
 import random
@@ -45,8 +46,6 @@ from integrations.publishers.base import (
     Retryable,
     UnknownOutcome,
 )
-from integrations.publishers.bluesky import BlueskyPublisher
-from integrations.publishers.mastodon import MastodonPublisher
 from integrations.publishers.outbox import OutboxPublisher
 from integrations.publishers.webhook import WebhookPublisher
 from integrations.ratelimit import RateLimiter, make_rate_limiter
@@ -92,6 +91,20 @@ class PublisherResolver(Protocol):
     async def aclose(self) -> None: ...
 
 
+# Adapters built on a platform's SDK load when an account of theirs first publishes: importing atproto alone
+# takes about a second, which every `studio ask` and every web or Slack turn would otherwise pay.
+SDK_ADAPTERS = {
+    "mastodon": ("integrations.publishers.mastodon", "MastodonPublisher"),
+    "bluesky": ("integrations.publishers.bluesky", "BlueskyPublisher"),
+}
+
+
+def sdk_adapter(platform: str) -> Any:
+    """The publisher class of an SDK-backed platform (a registry: ``SDK_ADAPTERS``)."""
+    module, name = SDK_ADAPTERS[platform]
+    return getattr(importlib.import_module(module), name)
+
+
 class DefaultPublishers:
     """Account -> publisher: none = the local outbox; ``webhook`` accounts = signed POSTs; ``mastodon`` and
     ``bluesky`` accounts = their APIs. One publisher per
@@ -135,7 +148,7 @@ class DefaultPublishers:
         elif account.platform == "mastodon":
             if not account.base_url or not creds.get("access_token"):
                 raise Permanent(f"The Mastodon account {account.handle} has no instance URL or token.")
-            publisher = MastodonPublisher(
+            publisher = sdk_adapter("mastodon")(
                 account.base_url,
                 str(creds["access_token"]),
                 timeout_s=self.timeout_s,
@@ -144,7 +157,7 @@ class DefaultPublishers:
         elif account.platform == "bluesky":
             if not creds.get("app_password"):
                 raise Permanent(f"The Bluesky account {account.handle} has no app password.")
-            publisher = BlueskyPublisher(
+            publisher = sdk_adapter("bluesky")(
                 account.handle,
                 str(creds["app_password"]),
                 service_url=account.base_url or "https://bsky.social",
