@@ -8,8 +8,10 @@ from langchain_core.tools import tool
 from langgraph.prebuilt import ToolRuntime
 
 from agent.content.fitting import compose, room_for
+from agent.content.grounding import unsupported_facts
 from agent.content.writers.base import ScriptRequest, SummaryRequest, TimedText
 from agent.content.writers.output import fit_output
+from agent.content.writers.template import TemplateWriter
 from agent.core import repo
 from agent.core.db import session_scope
 from agent.core.errors import InputError
@@ -79,6 +81,9 @@ def write_script(
         script, checked = drafting.write_script(ctx.services.writer, request)
         # the caption posted with the video follows the platform's rules like every other output
         caption, tags, _notes = fit_output(ctx.services.writer, script.caption, script.hashtags, r, voice)
+        sources = " ".join([request.transcript, request.brief, " ".join(request.visuals)])
+        if unsupported_facts(caption, sources):  # the writer's shortening added something: cut instead
+            caption, tags, _notes = fit_output(TemplateWriter(), script.caption, script.hashtags, r, voice)
         script = script.model_copy(update={"caption": caption, "hashtags": tags})
         body = script.as_text()
         tags = script.hashtags[: r.hashtags_max]

@@ -239,17 +239,21 @@ async def test_card_buttons_reach_their_tools_without_the_planner(studio: Studio
     assert f"Draft #{draft} is approved" in approved.reply
     with session_scope(engine) as session:
         [approval] = repo.list_approvals(session, user_id=user)
-        assert (approval.tool, approval.decision, approval.target) == (
+        assert (approval.tool, approval.decision, approval.target, approval.note) == (
             "approve_draft",
             "approved",
             f"draft:{draft}",
+            "approved with the web studio's button",
         )
     state = await studio.graph.aget_state({"configurable": {"thread_id": thread}})
     made = [m for m in state.values["messages"] if isinstance(m, AIMessage) and m.tool_calls]
     assert [(m.response_metadata.get("planner"), m.tool_calls[0]["name"]) for m in made] == [
         ("action", "approve_draft")
     ]
-    assert made[0].tool_calls[0]["args"] == {"draft_id": draft}
+    assert made[0].tool_calls[0]["args"] == {
+        "draft_id": draft,
+        "note": "approved with the web studio's button",
+    }
 
     edited = await press(calls.edit(draft, "Creamy and smooth, made with care.\n\n#oatlatte #coffee"))
     assert edited.tools == ["edit_draft"]

@@ -248,13 +248,13 @@ async def test_a_scripts_caption_fits_its_platform(studio: Studio) -> None:
     model = ScriptedChatModel()
     model.structured = [
         {
-            "hook": "Oat latte, free.",
+            "hook": "Oat latte, creamy.",
             "beats": [{"start_s": 0, "end_s": 3, "line": "It is creamy.", "visual": "cup"}],
             "cta": "Come by.",
             "caption": "A very long caption about our oat latte. " * 80,
             "hashtags": ["oatlatte", "coffee", "latte", "cafe", "brunch", "morning", "extra"],
         },
-        {"text": "Our oat latte, free this weekend. Come by?"},
+        {"text": "Our oat latte is creamy. Come by?"},
     ]
     studio.services.writer = LLMWriter(model, "tiny")
 
@@ -262,7 +262,7 @@ async def test_a_scripts_caption_fits_its_platform(studio: Studio) -> None:
         studio, uid, write_script, transcript="We launch our oat latte. It is creamy.", platform="tiktok"
     )
 
-    assert view["script"]["caption"] == "Our oat latte, free this weekend. Come by?"
+    assert view["script"]["caption"] == "Our oat latte is creamy. Come by?"
     assert len(view["script"]["hashtags"]) <= rule("tiktok").hashtags_max
 
 
@@ -374,3 +374,27 @@ def test_the_rules_planner_routes_alt_text_to_the_turns_images_or_the_latest() -
 )
 def test_other_requests_are_not_content_intents(text: str) -> None:
     assert content_intent(text) is None
+
+
+async def test_a_shortened_script_caption_that_adds_an_offer_is_cut_instead(studio: Studio) -> None:
+    uid = _user(studio, "offer@example.com")
+    model = ScriptedChatModel()
+    model.structured = [
+        {
+            "hook": "Oat latte, creamy.",
+            "beats": [{"start_s": 0, "end_s": 3, "line": "It is creamy.", "visual": "cup"}],
+            "cta": "Come by.",
+            "caption": "A very long caption about our creamy oat latte. " * 80,
+            "hashtags": ["oatlatte"],
+        },
+        {"text": "Our oat latte, free this weekend. Come by?"},  # the shortening invents an offer
+    ]
+    studio.services.writer = LLMWriter(model, "tiny")
+
+    _, view = _run(
+        studio, uid, write_script, transcript="We launch our oat latte. It is creamy.", platform="tiktok"
+    )
+
+    caption = view["script"]["caption"]
+    assert "free" not in caption.lower() and "weekend" not in caption.lower()
+    assert caption.startswith("A very long caption about our creamy oat latte")
