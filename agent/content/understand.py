@@ -145,7 +145,7 @@ def _cues(folded: str) -> list[Cue]:
 
 
 _CAPTION_NOUN = re.compile(
-    r"\b(captions?|posts?|tweets?|tuits?|toots?|descriptions?|legend\w*|leyendas?|pie de foto|didascali\w+|"
+    r"\b(captions?|(?<!to )posts?|tweets?|tuits?|toots?|descriptions?|legend\w*|leyendas?|pie de foto|didascali\w+|"
     r"bildunterschrift\w*|beschreibung\w*|descri[cz]\w*|publicac\w+|postagem|beitrag\w*|pins?)\b"
 )
 _THIS_POST = re.compile(
@@ -156,6 +156,10 @@ _THIS_POST = re.compile(
 _REWRITE = re.compile(
     r"\b(rewrite|reword|rephrase|make (?:it|this|that) (?:more|less)|rends?-le|rendi(?:lo|la)?|hazlo|mach (?:es|ihn)|"
     r"deixa(?:-o)?|torna(?:-o)?|reescrib\w*|reformul\w*|umschreib\w*|reescrev\w*|riscriv\w*)\b"
+)
+_NEW_POST = re.compile(
+    r"\b(?:a|an|one|two|three|\d+|un|una|une|ein|einen|eine|um|uma|zwei|drei|dos|tres|deux|trois|due|tre|dois)\s+"
+    r"(?:[\w]+[ -]){0,2}(?:posts?|beitrag\w*|publicacion\w*|publications?|postagem|pubblicazion\w+|tweets?)\b"
 )
 _ACTS_ON_EXISTING = frozenset(
     {
@@ -196,7 +200,7 @@ _STANDING = re.compile(
     r"lembre|sempre|d'ora in poi|da ora in poi|ricorda)"
 )
 _TAGS_AS_CONSTRAINT = re.compile(
-    r"(?:\b(?:with|w/|including|con|avec|mit|com|inkl\w*)\s+(?:some\s+|a few\s+|\d{1,2}\s+|\w+\s+)?"
+    r"(?:,\s*\d{1,2}\s+hashtags?\s*[.!]?\s*$|\b(?:with|w/|including|con|avec|mit|com|inkl\w*)\s+(?:some\s+|a few\s+|\d{1,2}\s+|\w+\s+)?"
     r"(?:relevant\s+)?hashtags?|\+\s*\d{1,2}\s+hashtags?|\b(?:no|without|sin|sans|ohne|sem|senza)\s+hashtags?)"
 )
 _TAGS_FOR_POST = re.compile(
@@ -228,6 +232,12 @@ def _settle(found: list[Cue], folded: str, has_body: bool, refs: list[int]) -> l
         and not _CAPTION_NOUN.search(folded)
     ):
         drop(Intent.CAPTION)  # "write a python function": not a post
+    if (
+        has(Intent.SCRIPT)
+        and has(Intent.OUT_OF_SCOPE)
+        and re.search(r"\b(python|javascript|sql|bash|code)\b", folded)
+    ):
+        drop(Intent.SCRIPT)  # "un script Python": code, not a video script
     if has(Intent.OUT_OF_SCOPE) and len(cues) > 1:
         # "a post about our weather app" is content work; "what's the weather? and write a post…" is both
         oos = cues[Intent.OUT_OF_SCOPE]
@@ -235,7 +245,10 @@ def _settle(found: list[Cue], folded: str, has_body: bool, refs: list[int]) -> l
             drop(Intent.OUT_OF_SCOPE)
     if has(Intent.REMEMBER) and has(*_NEW_CONTENT):
         # "never use emojis" inside a request for a post is a constraint of that post, not a standing rule
-        if _STANDING.match(folded):
+        later = [c for i, c in cues.items() if i in _NEW_CONTENT and c.clause > cues[Intent.REMEMBER].clause]
+        if _STANDING.match(folded) and later:
+            pass  # "remember we're pet-friendly, then write a post …": both
+        elif _STANDING.match(folded):
             drop(*_NEW_CONTENT)
         else:
             drop(Intent.REMEMBER)
@@ -245,7 +258,13 @@ def _settle(found: list[Cue], folded: str, has_body: bool, refs: list[int]) -> l
             drop(Intent.TONE)  # "a funny TikTok text …", "… Serious tone.": the tone of the new post
     others = (set(cues) & _ACTS_ON_EXISTING) - {Intent.HASHTAGS}
     tags_constraint = _TAGS_AS_CONSTRAINT.search(folded)
-    if caption is not None and caption.weak and (others or (has(Intent.HASHTAGS) and not tags_constraint)):
+    new_post = _NEW_POST.search(folded)  # "… and give me a linkedin post": a new post, even with "post"
+    if (
+        caption is not None
+        and caption.weak
+        and not new_post
+        and (others or (has(Intent.HASHTAGS) and not tags_constraint))
+    ):
         drop(Intent.CAPTION)  # "schedule this post", "hashtags for my post": no new post is asked
     if has(Intent.CAPTION) and others and _THIS_POST.search(folded) and not _WRITE_VERB.search(folded):
         drop(Intent.CAPTION)  # "improve this caption", "translate the instagram caption"
@@ -281,8 +300,16 @@ def _settle(found: list[Cue], folded: str, has_body: bool, refs: list[int]) -> l
         drop(Intent.CAPTION)  # "write alt text for this image"
     if has(Intent.SCORE) and has(Intent.BEST_TIME) and "score" not in folded:
         drop(Intent.SCORE)
-    if has(Intent.RESCHEDULE, Intent.PUBLISH_NOW):
-        drop(Intent.SCHEDULE)
+    if has(Intent.RESCHEDULE, Intent.PUBLISH_NOW, Intent.QUEUE, Intent.CANCEL_POST):
+        drop(Intent.SCHEDULE)  # "what's in my schedule", "cancel the scheduled post 5"
+    if has(Intent.SUMMARY) and has(Intent.CAPTION) and not _CAPTION_NOUN.search(folded):
+        drop(Intent.CAPTION)  # "fais-moi un résumé de cette vidéo"
+    if has(Intent.VOICE_RULES):
+        drop(Intent.TONE)  # "what rules do you follow for my tone of voice?"
+    if has(Intent.EDIT) and has(Intent.TONE) and not _REWRITE.search(folded):
+        drop(Intent.TONE)
+    if has(Intent.OUT_OF_SCOPE) and re.search(r"\b(python|javascript|sql|regex|code)\b", folded):
+        drop(Intent.SCRIPT, Intent.CAPTION)  # "un script Python": code, not a video script
     if has(Intent.TONE) and has(Intent.IMPROVE) and "tone" not in folded:
         drop(Intent.TONE)
     if (
