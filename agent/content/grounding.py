@@ -261,7 +261,7 @@ def check(
 def repair(text: str, report: Report, constraints: Constraints) -> str:
     """The draft with what can be fixed mechanically fixed: the sentences stating an unsupported fact dropped
     (when others remain), unfit emoji removed (all emoji when none are wanted), banned words removed, the
-    sign-off added. Hashtag counts are the caller's (it knows the writer's tags)."""
+    words asked for and the sign-off added. Hashtag counts are the caller's (it knows the writer's tags)."""
     if report.unsupported:
         kept = [s for s in sentences(text) if not any(fold(u) in fold(s) for u in report.unsupported)]
         if kept and len(" ".join(kept).split()) >= 3:
@@ -272,6 +272,9 @@ def repair(text: str, report: Report, constraints: Constraints) -> str:
         text = text.replace(e, "")
     for word in constraints.must_avoid:
         text = re.sub(rf"\s*\b{re.escape(word)}\b", "", text, flags=re.IGNORECASE)
+    missing = [w for w in constraints.must_include if fold(w) not in fold(text)]
+    if missing:  # words the creator asked for, word for word (a code, a phrase)
+        text = f"{text.rstrip()}\n\n{' · '.join(missing)}"
     if constraints.sign_off and fold(constraints.sign_off) not in fold(text):
         text = f"{text.rstrip()}\n\n{constraints.sign_off}"
     return re.sub(r"[ \t]{2,}", " ", text).strip()
