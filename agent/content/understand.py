@@ -494,6 +494,28 @@ def _tone(folded: str) -> str | None:
     return None
 
 
+_Q = "[\"“‘'«]"
+_QE = "[\"”’'»]"
+# "include @northernmktg", "include the link fuji.example.com/x", "use the code SPRING10" (no quotes)
+_INCLUDE_TOKEN = re.compile(
+    r"\b(?:include|mention|add|use|incluye|inclus|mentionne|erwahne|inclua|mencione|includi|menziona)\s+"
+    r"(?:the\s+(?:link|handle|code|hashtag|url)\s+|el\s+(?:enlace|codigo)\s+|le\s+(?:lien|code)\s+)?"
+    r"(@[\w.]+|(?:https?://)?[\w-]+\.[\w./-]+|[A-Z0-9]{4,}\b)",
+    re.IGNORECASE,
+)
+# "always use 'folks' instead of 'guys'", "never 'Brew Haus'", "que no diga 'barato'", "non usiamo mai la parola 'x'"
+_AVOID_QUOTED = re.compile(
+    rf"\b(?:never|instead of|not|no diga\w*|nunca|jamais|niemals|nie|nunca|mai|non usiamo mai la parola|en vez de|"
+    rf"em vez de|au lieu de|statt|invece di)\s+(?:the word\s+|la palabra\s+|le mot\s+|das wort\s+|a palavra\s+)?"
+    rf"{_Q}([^\"”’'»]{{1,40}}){_QE}"
+)
+# "swap 'buy now' for 'shop now'", "troca 'promoção' por 'oferta'", "remplace 'x' par 'y'"
+_SWAP = re.compile(
+    rf"\b(?:swap|replace|change|troca\w*|cambia\w*|remplace\w*|ersetze\w*|sostituisci)\s+{_Q}([^\"”’'»]{{1,40}}){_QE}\s+"
+    rf"(?:for|with|by|to|por|par|durch|con|mit|in)\s+{_Q}([^\"”’'»]{{1,40}}){_QE}"
+)
+
+
 def _constraints(text: str, folded: str) -> Constraints:
     lx = lexicon()
     c = Constraints()
@@ -511,8 +533,15 @@ def _constraints(text: str, folded: str) -> Constraints:
         c.emoji = True
     if m := lx.max_chars.search(folded):
         c.max_chars = int(m.group(1))
-    c.must_include = [text[m.start(1) : m.end(1)].strip() for m in lx.must_include.finditer(folded)]
-    c.must_avoid = [text[m.start(1) : m.end(1)].strip() for m in lx.must_avoid.finditer(folded)]
+    include = [m.span(1) for m in lx.must_include.finditer(folded)]
+    include += [m.span(1) for m in _INCLUDE_TOKEN.finditer(folded)]
+    include += [m.span(2) for m in _SWAP.finditer(folded)]
+    avoid = [m.span(1) for m in lx.must_avoid.finditer(folded)]
+    avoid += [m.span(1) for m in _AVOID_QUOTED.finditer(folded)] + [m.span(1) for m in _SWAP.finditer(folded)]
+    c.must_include = list(dict.fromkeys(text[a:b].strip(" .,") for a, b in include))
+    c.must_avoid = [
+        w for w in dict.fromkeys(text[a:b].strip(" .,") for a, b in avoid) if w not in c.must_include
+    ]
     return c
 
 
