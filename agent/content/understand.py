@@ -568,9 +568,9 @@ def body_of(text: str) -> str | None:
     first, _, rest = text.strip().partition("\n")
     if rest.strip():
         return rest.strip()
-    head, colon, tail = first.partition(":")
-    if colon and len(tail.split()) >= 3 and not re.search(r"https?$", head):
-        return tail.strip()
+    m = re.search(r"(?<!\d):\s+", first)  # "translate to French: …", not "19:30" nor "https://"
+    if m and len(first[m.end() :].split()) >= 3 and not re.search(r"https?$", first[: m.start()]):
+        return first[m.end() :].strip()
     return None
 
 
@@ -620,12 +620,12 @@ def _language(text: str, detect: Callable[[str], tuple[str | None, float]] | Non
         return asked, True
     folded = fold(text)
     hints = {
-        "es": r"\b(escribe|escribeme|redacta|necesito|para|sobre|nuestro|nuestra|nuevo|nueva|publicacion|con|una|los|las|del|por favor|quiero)\b",
-        "fr": r"\b(ecris|ecrivez|redige|une|pour|sur|nos|notre|nouveau|nouvelle|avec|des|les|du|s'il te plait|je veux|legende)\b",
-        "de": r"\b(schreib|schreibe|einen|eine|fur|uber|unser|unsere|neuen|neue|mit|und|der|die|das|bitte|ich)\b",
-        "pt": r"\b(escreva|escreve|uma|para|sobre|nosso|nossa|novo|nova|com|dos|das|por favor|quero|legenda)\b",
-        "it": r"\b(scrivi|scrivere|una|per|sul|sulla|nostro|nostra|nuovo|nuova|con|della|del|per favore|voglio|didascalia)\b",
-        "en": r"\b(write|a|an|the|for|about|our|new|with|please|give|me|make|can|you|and|of|to|my)\b",
+        "es": r"\b(escribe|escribeme|redacta|necesito|para|sobre|nuestro|nuestra|nuevo|nueva|publicacion|con|una|los|las|del|por favor|quiero|puedes|hacer|borrador|dame|hazme|haz|mas|cola|mi|mis|el|que)\b",
+        "fr": r"\b(ecris|ecrivez|redige|une|pour|sur|nos|notre|nouveau|nouvelle|avec|des|les|du|s'il te plait|je veux|legende|brouillon|pourquoi|comment|ca|tu|sais|faire|rends|donne-moi|moi|le|la|est|fait|qu'est-ce)\b",
+        "de": r"\b(schreib|schreibe|einen|eine|fur|uber|unser|unsere|neuen|neue|mit|und|der|die|das|bitte|ich|zeig|mir|meine|mach|entwurf|fasse|diesen|aus|zusammen|ist|was|wie|kannst|du)\b",
+        "pt": r"\b(escreva|escreve|uma|para|sobre|nosso|nossa|novo|nova|com|dos|das|por favor|quero|legenda|deixa|rascunho|mais|lembra|quais|uso|pra|pro|essa|esse|isso|fechamos|reescreve|num|tom|voce|vc|meu|minha|da|do)\b",
+        "it": r"\b(scrivi|scrivere|una|per|sul|sulla|nostro|nostra|nuovo|nuova|con|della|del|per favore|voglio|didascalia|approva|bozza|fammi|coda|ciao|cosa|sai|fare|riassumi|vocale|dimmi|rendi|piu|di|su|tutti|fino|sconto|dei|delle|il|mio|mia)\b",
+        "en": r"\b(write|a|an|the|for|about|our|new|with|please|give|me|make|can|you|and|of|to|my|rate|draft|show|what|how|more|this|it|is)\b",
     }
     scores = {lang: len(re.findall(p, folded)) for lang, p in hints.items()}
     best = max(scores, key=lambda k: scores[k])
@@ -635,7 +635,7 @@ def _language(text: str, detect: Callable[[str], tuple[str | None, float]] | Non
         if code in LANGUAGES and confidence >= 0.9 and scores.get(code, 0) >= scores[best] - 1:
             return code, False
     if scores[best] == 0:
-        return None, False
+        return ("en", False) if text.isascii() and re.search(r"[a-z]", folded) else (None, False)
     return best, False
 
 
