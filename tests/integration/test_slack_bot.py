@@ -302,6 +302,7 @@ def test_linked_user_approves_and_schedules_from_slack_and_the_web_user_sees_the
     assert submitted.status_code == 200
     done = fake.wait_for("chat.postMessage", 3)[2].args
     assert (done["channel"], done["thread_ts"]) == (dm, ts)
+    assert "will go to" in done["text"], done["text"]  # the scheduling tool's own words, not the help text
     assert _actions(bot, thread_id) == ["", "approve_draft", "schedule_post"]
     assert [a[:2] for a in _approvals(settings_, draft_id)] == [
         ("approve_draft", "approved"),
