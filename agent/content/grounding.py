@@ -155,8 +155,8 @@ def supported(fact_kind: str, fact_text: str, sources: str) -> bool:
     if value and value in sources:
         return True
     if fact_kind == "time":
-        wanted = _hours(re.sub(r":\d{2}", "", fold(fact_text)))
-        return bool(wanted) and wanted <= _hours(sources)
+        hours = _hours(re.sub(r":\d{2}", "", fold(fact_text)))
+        return bool(hours) and hours <= _hours(sources)
     if fact_kind in ("price", "percent", "number"):
         wanted = _numbers(fact_text)
         return bool(wanted) and wanted <= _numbers(sources)

@@ -421,7 +421,7 @@ def facts_in(text: str, source: str = "request", skip: tuple[tuple[int, int], ..
         value = text[start:end].strip(" .,;:!?")
         if value:
             taken.append((start, end))
-            out.append(Fact(kind=kind, text=value, source=source))  # type: ignore[arg-type]
+            out.append(Fact.model_validate({"kind": kind, "text": value, "source": source}))
 
     for kind, pattern in _FACT_PATTERNS:
         for m in pattern.finditer(folded):

@@ -4,6 +4,8 @@ confirmation. The draft is read for the logged-in user first, so another user's 
 
 from __future__ import annotations
 
+from typing import Any
+
 import chainlit as cl
 
 from agent.core.errors import InputError, StudioError
@@ -67,7 +69,8 @@ async def _ask_when(user_id: str, draft: DraftView) -> str | None:
         actions=views.schedule_choices(draft.id, f"{best:%a %d %b %H:%M}"),
         timeout=ASK_TIMEOUT_S,
     ).send()
-    choice = str(((answer or {}).get("payload") or {}).get("choice") or "")
+    reply: dict[str, Any] = dict(answer) if answer else {}
+    choice = str((reply.get("payload") or {}).get("choice") or "")
     if choice == "best":
         return best.isoformat(timespec="minutes")
     if choice == "custom":

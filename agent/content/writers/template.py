@@ -11,6 +11,7 @@ import re
 import tomllib
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import prompts
 from agent.content.emoji import fitting_emoji
@@ -65,17 +66,17 @@ _ANNOUNCE = re.compile(
     r"lanz\w*|nouv\w*|lance\w*|neu\w*|novo|nova|novos|novas|lanc\w*|nuov[oa]|lanci\w*)\b"
 )
 _PLAYFUL_TONES = ("playful", "funny", "witty", "fun", "cheeky", "humorous", "bold", "enthusiastic")
-_FORMAL_TONES = ("professional", "formal", "serious", "corporate", "businesslike")
+_FORMAL_HOOK_TONES = ("professional", "formal", "serious", "corporate", "businesslike")
 _CASUAL_HOOK_TONES = ("casual", "relaxed", "chill", "informal")
 
 
 @cache
-def _sentence_table() -> dict[str, dict[str, object]]:
+def _sentence_table() -> dict[str, dict[str, Any]]:
     data = tomllib.loads(SENTENCES_FILE.read_text(encoding="utf-8"))
     return {lang: data[lang] for lang in SENTENCE_LANGUAGES} | {"hashtags": data["hashtags"]}
 
 
-def sentences_for(language: str) -> dict[str, object]:
+def sentences_for(language: str) -> dict[str, Any]:
     """The template writer's sentences in ``language`` (one of :data:`SENTENCE_LANGUAGES`)."""
     return _sentence_table()[language]
 
@@ -94,7 +95,7 @@ def _hook_kind(tone: str | None, text: str) -> str:
     tone = (tone or "").lower()
     if tone in _PLAYFUL_TONES:
         return "playful"
-    if tone in _FORMAL_TONES:
+    if tone in _FORMAL_HOOK_TONES:
         return "professional"
     if tone in _CASUAL_HOOK_TONES:
         return "casual"
@@ -119,7 +120,7 @@ def _tags(subject: str, request: CaptionRequest, wanted: int) -> list[str]:
     camel = request.platform in {"mastodon", "linkedin"}
     source = " ".join([subject, *request.facts])
     tags = hashtags_for(source, wanted, request.voice, camel=camel)
-    community = _sentence_table()["hashtags"].get(request.platform, [])  # type: ignore[attr-defined]
+    community: list[str] = list(_sentence_table()["hashtags"].get(request.platform, []))
     for tag in community:
         if len(tags) >= wanted:
             break
@@ -172,7 +173,7 @@ TONE_FORMAL = tuple(
     )
 )
 _CASUAL_TONES = ("casual", "relaxed", "friendly", "informal", "chatty", "conversational", "fun", "playful")
-_FORMAL_TONES = ("formal", "professional", "serious", "corporate", "business", "polite")
+_FORMAL_TONES: tuple[str, ...] = ("formal", "professional", "serious", "corporate", "business", "polite")
 
 
 def _match_case(pattern: str, replacement: str, text: str) -> str:
@@ -227,7 +228,7 @@ class TemplateWriter:
         hook = str(hooks[seed % len(hooks)]).format(subject=subject, emoji=emoji)
         hook = hook[0].upper() + hook[1:]
         short = request.platform in {"x", "bluesky", "threads", "tiktok"}
-        formal = request.platform == "linkedin" or voice.tone in _FORMAL_TONES
+        formal = request.platform == "linkedin" or voice.tone in _FORMAL_HOOK_TONES
         ctas = lines["cta_short" if short else "cta_professional" if formal else "cta"]
         cta = str(ctas[seed % len(ctas)])
         sep = " " if short else "\n\n"
