@@ -293,7 +293,13 @@ def evaluate_writer(name: str, writer: Any, rows: list[dict[str, Any]]) -> dict[
         t0 = time.perf_counter()
         raw = writer.caption(request)
         drafted = write_caption(
-            writer, request, r, constraints=constraints, sources=f"{row['request']} {material}", detect=detect
+            writer,
+            request,
+            r,
+            constraints=constraints,
+            sources=f"{row['request']} {material}",
+            detect=detect,
+            written=raw,
         )
         seconds.append(time.perf_counter() - t0)
         stats["n"] += 1

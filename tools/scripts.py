@@ -81,8 +81,9 @@ def write_script(
         script, checked = drafting.write_script(ctx.services.writer, request)
         # the caption posted with the video follows the platform's rules like every other output
         caption, tags, _notes = fit_output(ctx.services.writer, script.caption, script.hashtags, r, voice)
-        sources = " ".join([request.transcript, request.brief, " ".join(request.visuals)])
-        if unsupported_facts(caption, sources):  # the writer's shortening added something: cut instead
+        if unsupported_facts(
+            caption, drafting.script_sources(request)
+        ):  # the writer's shortening added something: cut instead
             caption, tags, _notes = fit_output(TemplateWriter(), script.caption, script.hashtags, r, voice)
         script = script.model_copy(update={"caption": caption, "hashtags": tags})
         body = script.as_text()

@@ -471,10 +471,17 @@ def facts_in(text: str, source: str = "request", skip: tuple[tuple[int, int], ..
     return out
 
 
-def _count(folded: str) -> int | None:
+@cache
+def _count_pattern() -> re.Pattern[str]:
+    """ "3 captions", "tres versiones", "zwei Beiträge": a number before what is counted (group 1)."""
     lx = lexicon()
     number = r"\d{1,2}|" + "|".join(sorted(lx.count_words, key=len, reverse=True))
-    m = re.search(rf"\b({number})\s+{lx.count_nouns}", folded)
+    return re.compile(rf"\b({number})\s+{lx.count_nouns}")
+
+
+def _count(folded: str) -> int | None:
+    lx = lexicon()
+    m = _count_pattern().search(folded)
     if m and not re.match(r"\s*(hashtags?|tags)\b", folded[m.end(1) :]):
         raw = m.group(1)
         value = int(raw) if raw.isdigit() else lx.count_words.get(raw)
@@ -548,8 +555,7 @@ def _constraints(text: str, folded: str) -> Constraints:
 def _instruction_spans(folded: str) -> tuple[tuple[int, int], ...]:
     """Where the request says how many drafts, how many hashtags, how long, which draft: no facts there."""
     lx = lexicon()
-    number = r"\d{1,2}|" + "|".join(sorted(lx.count_words, key=len, reverse=True))
-    spans = [m.span(1) for m in re.finditer(rf"\b({number})\s+{lx.count_nouns}", folded)]
+    spans = [m.span(1) for m in _count_pattern().finditer(folded)]
     spans += [m.span() for p in (lx.hashtags, lx.max_chars, _DRAFT_REF) for m in p.finditer(folded)]
     return tuple(spans)
 
@@ -684,7 +690,8 @@ def parse(
             intents = [Intent.HELP]
     language, asked = _language(body if body and Intent.TRANSLATE not in intents else text, detect_language)
     if Intent.TRANSLATE in intents and not asked:
-        language, asked = requested_language(text), requested_language(text) is not None
+        language = requested_language(text)
+        asked = language is not None
     content_intents = {Intent.CAPTION, Intent.SCRIPT, Intent.THREAD, Intent.HASHTAGS, Intent.SUMMARY}
     subject = _subject(text, body) if content_intents & set(intents) else ""
     facts = facts_in(body) if body else facts_in(text, skip=_instruction_spans(folded))

@@ -14,7 +14,14 @@ from agent.content.brief import Brief, Constraints
 from agent.content.grounding import Report, check, repair
 from agent.content.text import sentences
 from agent.content.understand import facts_in, fold
-from agent.content.writers.base import CaptionRequest, ScriptRequest, ScriptResult, VoiceGuide, Writer
+from agent.content.writers.base import (
+    CaptionRequest,
+    ScriptRequest,
+    ScriptResult,
+    VoiceGuide,
+    Writer,
+    WriterResult,
+)
 from agent.content.writers.output import fit_output
 from agent.content.writers.template import TemplateWriter, fill_hashtags
 from agent.content.writers.words import keywords
@@ -111,11 +118,13 @@ def write_caption(
     constraints: Constraints,
     sources: str,
     detect: Detect | None = None,
+    written: WriterResult | None = None,
 ) -> Drafted:
     """A caption from ``writer`` that passed the grounding checks, or was repaired, or was written by the
-    template writer instead (the reason recorded)."""
+    template writer instead (the reason recorded). ``written``: the writer's answer to ``request`` when the
+    caller already has it (the bench measures it alone too)."""
     voice = request.voice
-    result = writer.caption(request)
+    result = written if written is not None else writer.caption(request)
     text, tags, notes = fit_output(writer, result.text, result.hashtags, r, voice)
     tags = fill_hashtags(tags, request, constraints.hashtags)
     report = _checked(text, tags, request, constraints, sources, detect)
@@ -176,11 +185,16 @@ def _script_report(script: ScriptResult, sources: str) -> Report:
     return report
 
 
+def script_sources(request: ScriptRequest) -> str:
+    """What a script may state facts from: what was said, the brief, what the footage shows."""
+    return " ".join([request.transcript, request.brief, " ".join(request.visuals)])
+
+
 def write_script(writer: Writer, request: ScriptRequest) -> tuple[ScriptResult, Report]:
     """A script that says only what the recording (or the given text), the brief and the footage say: a
     model's script that states anything else (a price, a day, a name, an offer not in the transcript) or
     talks about something else is replaced by the template writer's, built from the transcript's sentences."""
-    sources = " ".join([request.transcript, request.brief, " ".join(request.visuals)])
+    sources = script_sources(request)
     script = writer.script(request)
     report = _script_report(script, sources)
     if not (set(report.failed) & {"facts", "on topic"}) or writer.name == TemplateWriter.name:

@@ -37,14 +37,14 @@ class LLMPlanner:
     async def plan(self, state: dict[str, Any], ctx: Context) -> AIMessage:
         platforms = list(state.get("platforms") or ctx.platforms or ["instagram"])
         system = ctx.memo.get("system_prompt")
-        if system is None:
+        if system is None:  # once per turn: the brand's prompt and what the parser read from the message
             with session_scope(ctx.services.engine) as session:
                 system = system_prompt(session, user_id=ctx.user_id, platforms=platforms)
+            note = brief_note(state)
+            system = f"{system}\n\n{note}" if note else system
             ctx.memo["system_prompt"] = system
         history = _bounded_history(state.get("messages", []), HISTORY_MESSAGES)
         history = with_attachment_note(history, state)
-        note = brief_note(state)
-        system = f"{system}\n\n{note}" if note else system
         try:
             answer = await self._bound.ainvoke([SystemMessage(system), *history])
         except Exception as exc:  # noqa: BLE001 - the endpoint is down or broken: plan by rules this turn

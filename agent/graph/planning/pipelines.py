@@ -8,7 +8,7 @@ link. Each step is derived from the tool results already in this turn, like the 
 * document   -> summarize -> write_caption
 * link       -> read_url -> summarize -> write_caption (a link to an image/audio/video runs that pipeline)
 
-``describe_image`` runs only when that tool is offered (``TOOLS``). When every step has run, the planner's
+``describe_image`` runs only when that tool is offered (``TOOL_NAMES``). When every step has run, the planner's
 answer says what was heard, read and seen, then the drafts.
 """
 
@@ -24,7 +24,7 @@ from agent.content.writers.longform import topic_of
 from agent.graph.reply import final_reply
 from agent.graph.turn import by_tool, call, drafts_short_of_tags, results
 from prompts.languages import requested_language
-from tools import TOOLS
+from tools import TOOL_NAMES
 
 SKIP_INTENTS = frozenset(
     {"remember", "recall", "approve", "schedule", "publish_now", "queue", "cancel_post", "reschedule"}
@@ -82,7 +82,7 @@ def media_step(
     urls = list(state.get("urls") or [])
     if not assets and not urls:
         return None
-    calls = _next(assets, urls, text, platforms, results(turn), {t.name for t in TOOLS})
+    calls = _next(assets, urls, text, platforms, results(turn), TOOL_NAMES)
     meta = {"planner": "rules", "intent": intent, "pipeline": "media"}
     if calls:
         return AIMessage(content="", tool_calls=calls, response_metadata=meta)
