@@ -27,7 +27,14 @@ _X_URL = re.compile(r"https?://\S+", re.IGNORECASE)  # the URL rule of prompts.c
 _LIGHT_MAX = "\u10ff"  # code points up to 4351 weigh 1 on X
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 # a sentence ends at . ! ? … or at an emoji followed by a capitalised word ("Say hello ☕ We can't wait")
-_SENTENCE_SPLIT = regex.compile(r"(?<=[.!?…])\s+(?=\S)|(?<=\p{Extended_Pictographic}\uFE0F?)\s+(?=\p{Lu})")
+# a German ordinal date ("am 3. März") is not the end of a sentence
+_ORDINAL_DATE = (
+    r"(?<!\b\d{1,2}\.)|(?<=\b\d{1,2}\.)(?!\s+(?:Januar|Jänner|Februar|März|April|Mai|Juni|Juli|August|September|"
+    r"Oktober|November|Dezember)\b)"
+)
+_SENTENCE_SPLIT = regex.compile(
+    rf"(?<=[.!?…])(?:{_ORDINAL_DATE})\s+(?=\S)|(?<=\p{{Extended_Pictographic}}\uFE0F?)\s+(?=\p{{Lu}})"
+)
 _VOWEL_GROUPS = re.compile(r"[aeiouy]+")
 
 # calls to action as word tables (fast to match on tokens): a word alone, or a word followed by one of a set

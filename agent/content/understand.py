@@ -397,6 +397,7 @@ _NOT_NAMES = re.compile(
     rf"need|want|use|make|add|show|list|schedule|publish|approve|remember|never|always|from|escribe|ecris|"
     rf"schreib|escreva|scrivi|crea|redacta|necesito|je|ich|eu|io|yo|nous|wir|nos|noi|mi|ma|mon|notre|unser|"
     rf"unsere|nuestro|nuestra|nosso|nossa|nostro|nostra|english|spanish|french|german|portuguese|italian|"
+    rf"sie|ihnen|ihr|ihre|du|dich|dir|euch|usted|ustedes|vous|voce|lei|"
     rf"{_WEEKDAYS}|{_MONTHS})$",
     re.IGNORECASE,
 )
@@ -455,12 +456,17 @@ def facts_in(text: str, source: str = "request", skip: tuple[tuple[int, int], ..
     for m in _CAPITALIZED.finditer(text):
         spans = [w.span() for w in re.finditer(r"\S+", m.group(1))]
         words = m.group(1).split()
-        while words and _NOT_NAMES.match(words[0].strip("'’")):
-            words.pop(0)
+        first = 0
+        while first < len(words) and _NOT_NAMES.match(words[first].strip("'’")):
+            first += 1
+        last = len(words)
+        while last > first and _NOT_NAMES.match(words[last - 1].strip("'’")):
+            last -= 1  # "Folgen Sie": a verb and "you", not a name
+        words = words[first:last]
         if not words:
             continue
-        start = m.start(1) + spans[len(spans) - len(words)][0]
-        phrase = text[start : m.end(1)]
+        start = m.start(1) + spans[first][0]
+        phrase = text[start : m.start(1) + spans[last - 1][1]]
         before = text[:start].rstrip()
         sentence_start = not before or not (before[-1].isalnum() or before[-1] in ",;-–—(")
         if sentence_start and len(words) < 2:  # a sentence's first word is a name only with more words

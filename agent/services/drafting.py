@@ -45,9 +45,10 @@ class Drafted:
 
 
 _INSTRUCTION = re.compile(
-    r"\b(write|make|give|create|draft|compose|caption|post|tweet|thread|reel|pin|hashtags?|emojis?|escrib\w*|"
-    r"haz|publicaci\w+|leyenda|ecri\w*|fais|legende|schreib\w*|mach|beitrag|escrev\w*|faz|legenda|scriv\w*|"
-    r"fai|didascalia|instagram|linkedin|tiktok|youtube|facebook|pinterest|threads|bluesky|mastodon|twitter)\b",
+    r"\b(write|make|give|create|draft|compose|captions?|posts?|tweets?|threads?|reels?|pins?|hashtags?|emojis?|"
+    r"escrib\w*|haz|publicaci\w+|leyendas?|ecri\w*|fais|legendes?|schreib\w*|mach|beitrag\w*|escrev\w*|faz|"
+    r"legendas?|scriv\w*|fai|didascali\w*|instagram|linkedin|tiktok|youtube|facebook|pinterest|bluesky|"
+    r"mastodon|twitter)\b",
     re.IGNORECASE,
 )
 

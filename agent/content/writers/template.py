@@ -118,8 +118,10 @@ def fill_hashtags(tags: list[str], request: CaptionRequest, wanted: int | None) 
 def _tags(subject: str, request: CaptionRequest, wanted: int) -> list[str]:
     """``wanted`` hashtags: from the subject and the facts first, then the platform's community tags."""
     camel = request.platform in {"mastodon", "linkedin"}
-    source = " ".join([subject, *request.facts])
-    tags = hashtags_for(source, wanted, request.voice, camel=camel)
+    # tags from words: a number, a price or a time ("10am", "45 dollars") is no hashtag
+    worded = [subject, *(f for f in request.facts if not any(c.isdigit() for c in f))]
+    words_only = " ".join(w for w in " ".join(worded).split() if not any(c.isdigit() for c in w))
+    tags = hashtags_for(words_only, wanted, request.voice, camel=camel)
     community: list[str] = list(_sentence_table()["hashtags"].get(request.platform, []))
     for tag in community:
         if len(tags) >= wanted:
@@ -227,11 +229,16 @@ class TemplateWriter:
         hooks = lines[_hook_kind(voice.tone, f"{request.brief} {subject}")]
         hook = str(hooks[seed % len(hooks)]).format(subject=subject, emoji=emoji)
         hook = hook[0].upper() + hook[1:]
+        hook = re.sub(
+            r"([?!.]\s+)(\w)", lambda m: m.group(1) + m.group(2).upper(), hook
+        )  # "… favourite? Our …"
         short = request.platform in {"x", "bluesky", "threads", "tiktok"}
         formal = request.platform == "linkedin" or voice.tone in _FORMAL_HOOK_TONES
         ctas = lines["cta_short" if short else "cta_professional" if formal else "cta"]
         cta = str(ctas[seed % len(ctas)])
         sep = " " if short else "\n\n"
+        if sep == " " and hook[-1].isalnum():  # no emoji closes the hook: end it before the call to action
+            hook += "."
         details = request.details.strip()
         if fold(details) and fold(details) in fold(hook):
             details = ""
