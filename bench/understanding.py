@@ -39,10 +39,10 @@ DATA = Path(__file__).with_name("data") / "understanding"
 
 
 def load(name: str, split: str) -> list[dict[str, Any]]:
-    """The labelled rows of one split; the requests' dev split includes the extra dev set (all dev)."""
+    """The labelled rows of one split; the requests' dev split includes the extra dev sets (all dev)."""
     files = [DATA / name]
     if name == "requests.jsonl" and split != "test":
-        files.append(DATA / "requests_extra.jsonl")
+        files += [DATA / "requests_extra.jsonl", DATA / "requests_dev2.jsonl"]
     rows = [
         json.loads(line)
         for path in files

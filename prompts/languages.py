@@ -8,12 +8,86 @@ from functools import cache
 
 # code: (English name, other names and spellings people use, lower case)
 LANGUAGES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "en": ("English", ("english", "englisch", "inglés", "ingles", "anglais", "inglese", "inglês")),
-    "es": ("Spanish", ("spanish", "español", "espanol", "castellano", "spanisch", "espagnol", "spagnolo")),
-    "de": ("German", ("german", "deutsch", "alemán", "aleman", "allemand", "tedesco", "alemão")),
-    "fr": ("French", ("french", "français", "francais", "französisch", "francés", "frances", "francese")),
-    "it": ("Italian", ("italian", "italiano", "italienisch", "italien")),
-    "pt": ("Portuguese", ("portuguese", "português", "portugues", "portugiesisch", "portugais")),
+    "en": (
+        "English",
+        (
+            "english",
+            "englisch",
+            "englische",
+            "inglés",
+            "ingles",
+            "anglais",
+            "inglese",
+            "inglês",
+            "engish",
+            "englsih",
+        ),
+    ),
+    "es": (
+        "Spanish",
+        (
+            "spanish",
+            "español",
+            "espanol",
+            "castellano",
+            "spanisch",
+            "spanische",
+            "espagnol",
+            "spagnolo",
+            "espanhol",
+            "spansih",
+            "spainsh",
+        ),
+    ),
+    "de": (
+        "German",
+        (
+            "german",
+            "deutsch",
+            "deutsche",
+            "alemán",
+            "aleman",
+            "allemand",
+            "tedesco",
+            "alemão",
+            "alemao",
+            "germna",
+        ),
+    ),
+    "fr": (
+        "French",
+        (
+            "french",
+            "français",
+            "francais",
+            "französisch",
+            "franzosisch",
+            "französische",
+            "francés",
+            "frances",
+            "francese",
+            "francês",
+            "frech",
+        ),
+    ),
+    "it": (
+        "Italian",
+        ("italian", "italiano", "italienisch", "italienische", "italien", "itallian", "italain", "italien"),
+    ),
+    "pt": (
+        "Portuguese",
+        (
+            "portuguese",
+            "português",
+            "portugues",
+            "portugiesisch",
+            "portugiesische",
+            "portugais",
+            "portoghese",
+            "portugese",
+            "portugues",
+        ),
+    ),
     "nl": ("Dutch", ("dutch", "nederlands", "niederländisch", "néerlandais")),
     "pl": ("Polish", ("polish", "polski", "polsku", "polnisch")),
     "sv": ("Swedish", ("swedish", "svenska", "schwedisch")),
@@ -78,8 +152,9 @@ def _request_patterns() -> tuple[re.Pattern[str], ...]:
     return (
         # "in Spanish", "into French", "to German" (after translate), "auf Deutsch", "en español", "em português"
         re.compile(
-            rf"(?:^|[\s(,])(?:in|into|auf|en|em|in het|po|på|na|translated to|translate(?:d)?\s+(?:\S+\s+){{0,3}}?to)"
-            rf"\s+(?:the\s+)?({names})(?![\w])",
+            rf"(?:^|[\s(,])(?:in|into|auf|ins|en|em|para|pra|pro|al|nel|vers|in het|po|på|na|translated to|"
+            rf"translate(?:d)?\s+(?:\S+\s+){{0,3}}?to|\w*(?:traduc|tradu[sz]|traduz|translat|ubersetz|übersetz|traduci)\w*\s+(?:\S+\s+){{0,4}}?(?:to|a|al|en|in|para|pra|ins|auf|em|nel|in))"
+            rf"\s+(?:the\s+|o\s+|el\s+|l'|le\s+)?({names})(?![\w])",
             re.IGNORECASE,
         ),
         # "a Spanish caption", "German version", "French translation"

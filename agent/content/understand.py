@@ -158,8 +158,16 @@ _REWRITE = re.compile(
     r"deixa(?:-o)?|torna(?:-o)?|reescrib\w*|reformul\w*|umschreib\w*|reescrev\w*|riscriv\w*)\b"
 )
 _NEW_POST = re.compile(
-    r"\b(?:a|an|one|two|three|\d+|un|una|une|ein|einen|eine|um|uma|zwei|drei|dos|tres|deux|trois|due|tre|dois)\s+"
-    r"(?:[\w]+[ -]){0,2}(?:posts?|beitrag\w*|publicacion\w*|publications?|postagem|pubblicazion\w+|tweets?)\b"
+    r"(?<!#)\b(?:a|an|one|two|three|\d+|un|una|une|ein|einen|eine|um|uma|zwei|drei|dos|tres|deux|trois|due|tre|dois)\s+"
+    r"(?:(?!(?:and|y|et|und|e|then|or|o|ou|oder)\b)[\w]+[ -]){0,2}(?:posts?|beitrag\w*|publicacion\w*|publications?|postagem|pubblicazion\w+|tweets?)\b"
+)
+_POST_ABOUT = re.compile(
+    r"(?<!the )(?<!this )(?<!that )(?<!my )(?<!our )\b(?:posts?|captions?|tweets?)\s+(?:about|on|for|sobre|sur|uber|su)\b"
+    r"(?!\s*(?:x|twitter|instagram|insta|ig|linkedin|facebook|fb|tiktok|youtube|pinterest|threads|bluesky|mastodon)\b)"
+)
+_CODE_OR_OFFICE = re.compile(
+    r"\b(python|javascript|sql|regex|function|code|script in|excel\w*|formula|formel|spreadsheet|planilha|"
+    r"tableur|hoja de calculo)\b"
 )
 _ACTS_ON_EXISTING = frozenset(
     {
@@ -197,11 +205,12 @@ _NEW_CONTENT = frozenset({Intent.CAPTION, Intent.SCRIPT, Intent.THREAD})
 _STANDING = re.compile(
     r"\s*(?:please\s+)?(remember|rem[ae]m?ber|from now on|going forward|always|never|note|keep in mind|"
     r"recuerda|a partir de|siempre|nunca|desormais|toujours|souviens|retiens|ab jetzt|von nun an|merk|immer|"
-    r"lembre|sempre|d'ora in poi|da ora in poi|ricorda)"
+    r"lembre|sempre|d'ora in poi|da ora in poi|ricorda|daqui (?:pra|para) frente|de agora em diante|"
+    r"d'ora in avanti|dorenavant|fortan|kunftig|en adelante|moving forward)"
 )
 _TAGS_AS_CONSTRAINT = re.compile(
-    r"(?:,\s*\d{1,2}\s+hashtags?\s*[.!]?\s*$|\b(?:with|w/|including|con|avec|mit|com|inkl\w*)\s+(?:some\s+|a few\s+|\d{1,2}\s+|\w+\s+)?"
-    r"(?:relevant\s+)?hashtags?|\+\s*\d{1,2}\s+hashtags?|\b(?:no|without|sin|sans|ohne|sem|senza)\s+hashtags?)"
+    r"(?:[,.;]\s*\d{1,2}\s+hashtags?\s*[.!]?\s*$|\b(?:with|w/|including|con|avec|mit|com|inkl\w*)\s+(?:some\s+|a few\s+|\d{1,2}\s+|\w+\s+)?"
+    r"(?:relevant\s+)?hashtags?|\+\s*\d{1,2}\s+hashtags?|\b(?:no|without|zero|sin|sans|pas de|aucun|ohne|keine?|sem|senza|nessun)\s+hashtags?)"
 )
 _TAGS_FOR_POST = re.compile(
     r"hashtags?\b.{0,40}\b(?:for|para|pour|fur|per|pro|zu)\b.{0,40}\b(?:post|caption|video|reel|pin|beitrag|publicacion)"
@@ -223,12 +232,20 @@ def _settle(found: list[Cue], folded: str, has_body: bool, refs: list[int]) -> l
                 del cues[w]
 
     caption = cues.get(Intent.CAPTION)
-    if has(Intent.RECALL):
-        drop(Intent.REMEMBER)
+    if has(Intent.RECALL, Intent.DELETE_RULE, Intent.VOICE_RULES):
+        drop(Intent.REMEMBER)  # "delete the 'always end with a question' rule" quotes the rule it removes
+    if (
+        has(Intent.OUT_OF_SCOPE)
+        and caption is not None
+        and caption.weak
+        and not _CAPTION_NOUN.search(folded)
+        and not detect_platforms(folded)
+    ):
+        drop(Intent.CAPTION)  # "give me a recipe for banana bread": no post is asked
     if (
         has(Intent.CAPTION)
         and has(Intent.OUT_OF_SCOPE)
-        and re.search(r"\b(python|javascript|sql|regex|function|code|script in)\b", folded)
+        and _CODE_OR_OFFICE.search(folded)
         and not _CAPTION_NOUN.search(folded)
     ):
         drop(Intent.CAPTION)  # "write a python function": not a post
@@ -258,7 +275,9 @@ def _settle(found: list[Cue], folded: str, has_body: bool, refs: list[int]) -> l
             drop(Intent.TONE)  # "a funny TikTok text …", "… Serious tone.": the tone of the new post
     others = (set(cues) & _ACTS_ON_EXISTING) - {Intent.HASHTAGS}
     tags_constraint = _TAGS_AS_CONSTRAINT.search(folded)
-    new_post = _NEW_POST.search(folded)  # "… and give me a linkedin post": a new post, even with "post"
+    new_post = _NEW_POST.search(folded) or _POST_ABOUT.search(
+        folded
+    )  # "… and give me a linkedin post": a new post, even with "post"
     if (
         caption is not None
         and caption.weak
@@ -300,6 +319,21 @@ def _settle(found: list[Cue], folded: str, has_body: bool, refs: list[int]) -> l
         drop(Intent.CAPTION)  # "write alt text for this image"
     if has(Intent.SCORE) and has(Intent.BEST_TIME) and "score" not in folded:
         drop(Intent.SCORE)
+    if has(Intent.CANCEL_POST) and re.search(
+        r"\b(?:don'?t|do not|never|nicht|no|ne|non|nao)\s+(?:publish|post)", folded
+    ):
+        drop(Intent.PUBLISH_NOW)  # "don't publish draft 10 after all"
+    if has(Intent.RESCHEDULE) and not re.search(r"[\"“‘'«]", folded):
+        drop(Intent.EDIT)  # "cambia el post 8 al viernes": a new time, not new words
+    if has(Intent.COMPARE) and has(Intent.METRICS) and len(cues) == 2:
+        drop(Intent.METRICS)  # "how are we doing vs Allbirds"
+    if (
+        has(Intent.VOICE_RULES, Intent.RECALL, Intent.HELP)
+        and caption is not None
+        and not _CAPTION_NOUN.search(folded)
+        and not detect_platforms(folded)
+    ):
+        drop(Intent.CAPTION)  # "which rules do you follow when you write for me"
     if has(Intent.RESCHEDULE, Intent.PUBLISH_NOW, Intent.QUEUE, Intent.CANCEL_POST):
         drop(Intent.SCHEDULE)  # "what's in my schedule", "cancel the scheduled post 5"
     if has(Intent.SUMMARY) and has(Intent.CAPTION) and not _CAPTION_NOUN.search(folded):
@@ -308,7 +342,7 @@ def _settle(found: list[Cue], folded: str, has_body: bool, refs: list[int]) -> l
         drop(Intent.TONE)  # "what rules do you follow for my tone of voice?"
     if has(Intent.EDIT) and has(Intent.TONE) and not _REWRITE.search(folded):
         drop(Intent.TONE)
-    if has(Intent.OUT_OF_SCOPE) and re.search(r"\b(python|javascript|sql|regex|code)\b", folded):
+    if has(Intent.OUT_OF_SCOPE) and _CODE_OR_OFFICE.search(folded) and not _CAPTION_NOUN.search(folded):
         drop(Intent.SCRIPT, Intent.CAPTION)  # "un script Python": code, not a video script
     if has(Intent.TONE) and has(Intent.IMPROVE) and "tone" not in folded:
         drop(Intent.TONE)
@@ -338,13 +372,37 @@ _MONTHS = (
     r"decembre|januar|februar|marz|juni|juli|oktober|dezember|janeiro|fevereiro|marco|maio|junho|julho|"
     r"setembro|outubro|novembro|dezembro|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre"
 )
+_MONTHS_FULL = (
+    r"january|february|march|april|june|july|august|september|october|november|december|enero|febrero|marzo|"
+    r"abril|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|janvier|fevrier|avril|juin|juillet|"
+    r"septembre|octobre|novembre|decembre|januar|februar|marz|juni|juli|oktober|dezember|janeiro|fevereiro|"
+    r"maio|junho|julho|setembro|outubro|novembro|dezembro|gennaio|febbraio|aprile|maggio|giugno|luglio|"
+    r"settembre|ottobre|dicembre"
+)
 _RELATIVE_DAYS = (
-    r"today|tonight|tomorrow|this weekend|next week|hoy|esta noche|pasado manana|este fin de semana|"
+    r"today|tonight|tomorrow|tmrw|tmr|tomorow|last night|yesterday|weekends?|this (?:week|month|year|weekend|fall|summer|"
+    r"spring|winter)|next (?:week|month|year)|last (?:week|month|year)|the \d{1,2}(?:st|nd|rd|th)|"
+    r"(?:every|next|this|last) (?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)\b|"
+    r"(?:mon|tue|tues|wed|thu|thurs|fri|sat|sun)\s?-\s?(?:mon|tue|tues|wed|thu|thurs|fri|sat|sun)|"
+    r"este (?:finde|fin de semana|mes|ano|trimestre)|esta semana|la semana que viene|el mes pasado|ayer|"
+    r"cette semaine|ce mois-ci|ce mois|ce week-end|week-end|la semaine prochaine|le mois dernier|hier|"
+    r"diese woche|diesen monat|letzten monat|letzte woche|nachste woche|gestern|"
+    r"semana que vem|esta semana|este mes|mes passado|ontem|"
+    r"questa settimana|questo mese|il mese scorso|la settimana prossima|ieri|"
+    r"this weekend|next week|hoy|esta noche|pasado manana|este fin de semana|"
     r"aujourd'hui|ce soir|demain|ce week-end|heute|heute abend|morgen|ubermorgen|am wochenende|hoje|amanha|"
     r"esta noite|neste fim de semana|oggi|stasera|domani|questo fine settimana"
 )
 _FACT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("url", re.compile(r"\b(?:https?://|www\.)[^\s<>\"')]+[^\s<>\"').,!?;:]")),
+    (
+        "url",  # a bare domain: "tidy.app/changelog", "thes-de-lila.fr"
+        re.compile(
+            r"(?<![@\w.])[a-z0-9][\w-]*(?:\.[\w-]+)*\.(?:com|io|app|es|fr|it|de|pt|br|co|org|net|shop|store|dev|me|"
+            r"ly|uk|eu|at|ch|nl|be|ca|us|info|biz|xyz|site|online|studio|cafe|link)\b(?:/[^\s<>\"')]*[^\s<>\"').,!?;:])?",
+            re.IGNORECASE,
+        ),
+    ),
     ("email", re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")),
     ("handle", re.compile(r"(?<![\w@])@[A-Za-z0-9_.]{2,30}\b")),
     (
@@ -377,7 +435,8 @@ _FACT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             rf"\d{{1,2}}(?:st|nd|rd|th)?\.?\s(?:de\s)?(?:{_MONTHS})\b(?:\s(?:de\s)?\d{{4}})?|"
             rf"(?:{_MONTHS})\.?\s\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s\d{{4}})?|"
             rf"\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?|"
-            rf"(?:{_RELATIVE_DAYS})\b)"
+            rf"(?:{_RELATIVE_DAYS})\b|"
+            rf"(?:in |en |im |em |a |in |since |desde |depuis |seit |da )(?:{_MONTHS})\b|(?<![\w'])(?:{_MONTHS_FULL})\b)"
         ),
     ),
 )
@@ -482,7 +541,7 @@ def _count_pattern() -> re.Pattern[str]:
     """ "3 captions", "tres versiones", "zwei Beiträge": a number before what is counted (group 1)."""
     lx = lexicon()
     number = r"\d{1,2}|" + "|".join(sorted(lx.count_words, key=len, reverse=True))
-    return re.compile(rf"\b({number})\s+{lx.count_nouns}")
+    return re.compile(rf"(?<!#)\b({number})\s+{lx.count_nouns}(?!\s*#?\d)")
 
 
 def _count(folded: str) -> int | None:
@@ -529,6 +588,27 @@ _SWAP = re.compile(
 )
 
 
+# "5 max", "unos 15", "so 12 Stück": about this many hashtags
+_ABOUT_N = re.compile(
+    r"\b(\d{1,2})\s*(?:max|tops|or so|ish|stuck|maximum|maximo|massimo)\b|"
+    r"\b(?:unos|unas|about|around|like|so|etwa|environ|circa|cerca de|uns|umas|tipo|max|maximum)\s+(\d{1,2})\b|"
+    r"\b(\d{1,2})\s+(?:of them|de ellos|stuck)\b"
+)
+_CHARS_MAX = re.compile(
+    r"\b(\d{2,4})\s*(?:characters|chars|caracteres|zeichen|caratteri)\s*(?:max|maximum|or less|tops|at most)\b|"
+    r"\b(?:fit in|fits in|within|in)\s+(\d{2,4})\s*(?:characters|chars|caracteres|zeichen|caratteri)\b"
+)
+# "always end with 'stay curious'", "termina siempre los posts con 'Nos vemos'"
+_END_WITH = re.compile(
+    rf"\b(?:end|finish|close|sign off|start|open|termina\w*|finir|finis\w*|termine\w*|beend\w*|schlie\w*|"
+    rf"chiud\w*|finisci|inizia|comincia|commence\w*|empieza|comeca)\b.{{0,30}}?\b(?:with|con|com|avec|mit|by|par|por)\s+"
+    rf"{_Q}([^\"”’'»]{{1,60}}){_QE}"
+)
+_SAY_INSTEAD = re.compile(
+    rf"\b(?:say|use|write|di|dis|sag|diga|usa|utilise)\s+{_Q}([^\"”’'»]{{1,40}}){_QE}\s+(?:instead|en su lugar|a la place|stattdessen|invece)"
+)
+
+
 def _constraints(text: str, folded: str) -> Constraints:
     lx = lexicon()
     c = Constraints()
@@ -536,19 +616,23 @@ def _constraints(text: str, folded: str) -> Constraints:
         raw = m.group(1)
         c.hashtags = int(raw) if raw.isdigit() else lx.count_words.get(raw, {"one": 1}.get(raw))
     elif re.search(
-        r"\b(no hashtags?|without hashtags?|sin hashtags?|sans hashtags?|ohne hashtags?|sem hashtags?|senza hashtag)\b",
-        folded,
+        r"\b(?:no|without|zero|sin|sans|pas de|aucun|ohne|keine?|sem|senza|nessun)\s+hashtags?\b", folded
     ):
         c.hashtags = 0
+    elif "hashtag" in folded and (m := _ABOUT_N.search(folded)):
+        c.hashtags = int(m.group(1) or m.group(2) or m.group(3))
     if lx.no_emoji.search(folded):
         c.emoji = False
     elif lx.emoji.search(folded):
         c.emoji = True
-    if m := lx.max_chars.search(folded):
-        c.max_chars = int(m.group(1))
+    if m := lx.max_chars.search(folded) or _CHARS_MAX.search(folded):
+        c.max_chars = int(next(g for g in m.groups() if g))
     include = [m.span(1) for m in lx.must_include.finditer(folded)]
     include += [m.span(1) for m in _INCLUDE_TOKEN.finditer(folded)]
     include += [m.span(2) for m in _SWAP.finditer(folded)]
+    include += [m.span(1) for m in _END_WITH.finditer(folded)] + [
+        m.span(1) for m in _SAY_INSTEAD.finditer(folded)
+    ]
     avoid = [m.span(1) for m in lx.must_avoid.finditer(folded)]
     avoid += [m.span(1) for m in _AVOID_QUOTED.finditer(folded)] + [m.span(1) for m in _SWAP.finditer(folded)]
     c.must_include = list(dict.fromkeys(text[a:b].strip(" .,") for a, b in include))
@@ -562,14 +646,60 @@ def _instruction_spans(folded: str) -> tuple[tuple[int, int], ...]:
     """Where the request says how many drafts, how many hashtags, how long, which draft: no facts there."""
     lx = lexicon()
     spans = [m.span(1) for m in _count_pattern().finditer(folded)]
-    spans += [m.span() for p in (lx.hashtags, lx.max_chars, _DRAFT_REF) for m in p.finditer(folded)]
+    spans += [
+        m.span()
+        for p in (
+            lx.hashtags,
+            lx.max_chars,
+            _DRAFT_REF,
+            _REF_LIST,
+            _REF_AFTER_VERB,
+            _REF_NUMBER,
+            _RULE_REF,
+            _CHARS_MAX,
+            _SUMMARY_LENGTH,
+        )
+        for m in p.finditer(folded)
+    ]
+    if "hashtag" in folded:
+        spans += [m.span() for m in _ABOUT_N.finditer(folded)]
     return tuple(spans)
 
 
+_SUMMARY_LENGTH = re.compile(
+    r"\b(?:in|en|em|auf|in)\s+(?:\d{1,2}|\w+)\s+(?:bullets?|bullet points|lines?|points?|puntos|lignes|zeilen|punkte|"
+    r"frases|phrases|sentences|righe|punti|satze|saetze|linhas|lineas|topicos)\b"
+)
+
+
+_REF_LIST = re.compile(
+    r"\b(?:drafts|posts|entwurfe|brouillons|borradores|rascunhos|bozze|beitrage|publicaciones|publications)\s+"
+    r"#?(\d{1,6})((?:\s*(?:,|and|y|et|und|e|&)\s*#?\d{1,6})+)"
+)
+_REF_AFTER_VERB = re.compile(
+    r"\b(?:approve|apruebo|aprueba|approuve|valide|approvo|approva|aprovo|aprova|freigeben|posta|publica|"
+    r"pubblica|publie|cancela|annulla|annule)\s+(?:el|la|le|o|a|il|lo|den|die|das|number|numero|nr\.?)?\s*#?"
+    r"(\d{1,4})((?:\s*(?:,|and|y|et|und|e|&)\s*(?:el|la|le|o|a|il|#)?\s*\d{1,4})*)\b(?!\s*(?:%|am|pm|h\b|uhr|:))"
+)
+_REF_NUMBER = re.compile(r"\b(?:nr\.?|numero|number|no\.)\s*#?(\d{1,6})\b")
+_RULE_REF = re.compile(
+    r"\b(?:rules?|regla|regle|regel|regra|regola)\s*(?:#|n[o°º.]\s*|nr\.?\s*|number\s+|numero\s+)?\d"
+)
+
+
 def _refs(folded: str) -> list[int]:
-    out = []
+    out: list[int] = []
+    found: list[tuple[int, int]] = []  # (position, draft id)
+    rules = [m.span() for m in _RULE_REF.finditer(folded)]
     for m in _DRAFT_REF.finditer(folded):
-        value = int(m.group(1) or m.group(2))
+        if any(a <= m.start() < b or a <= m.end() - 1 < b for a, b in rules):
+            continue  # "remove rule #2": a rule, not a draft
+        found.append((m.start(), int(m.group(1) or m.group(2))))
+    for m in [*_REF_LIST.finditer(folded), *_REF_AFTER_VERB.finditer(folded)]:
+        found.append((m.start(1), int(m.group(1))))
+        found += [(m.start(2), int(n)) for n in re.findall(r"\d{1,6}", m.group(2))]
+    found += [(m.start(), int(m.group(1))) for m in _REF_NUMBER.finditer(folded)]
+    for _, value in sorted(found):
         if value not in out:
             out.append(value)
     return out
@@ -590,13 +720,18 @@ _SUBJECT_MARKERS = re.compile(
     r"\b(?:about|regarding|announcing|promoting|featuring|on the topic of|sobre|acerca de|de nuestro|de nuestra|"
     r"sur|a propos de|concernant|uber|zu|zum|zur|von unserem|von unserer|sobre o|sobre a|acerca|su|sul|sulla|"
     r"sui|sugli|sulle|riguardo|per il nostro|per la nostra|para nuestro|para nuestra|pour nos|pour notre|"
-    r"fur unser|fur unsere|para o nosso|para a nossa|para nosso|para nossa)\s+(.+)$",
+    r"fur unser|fur unsere|para o nosso|para a nossa|para nosso|para nossa|re:|explaining|showing|teaching|"
+    r"on how|ensenando|mostrando|explicando|expliquant|montrant|spiegando|insegnando|"
+    r"(?:announcing|anunciando|annoncant|annunciando)\s+(?:que|that|qu'|che)|"
+    r"(?:photo|pic|picture|video|clip|reel|foto|image|imagem|immagine|bild|vid)s?\s+(?:of|de|du|des|del|della|do|da|von|vom|dal|dello)|"
+    r"(?:anunciar|announce|annoncer|annunciare|divulgar|promocionar|promover|promouvoir|promuovere|divulgare)"
+    r"(?:\s+(?:en|on|sur|auf|em|su|no|na)\s+[\w ]+?)?\s+(?:que|that|qu'|che|dass))\s+(.+)$",
     re.IGNORECASE | re.DOTALL,
 )
 _SUBJECT_TAIL = re.compile(
-    r"(?:,|\s+-|\s+with\s+\d|\s+with\s+(?:some|a few|no)\b|\s+con\s+\d|\s+avec\s+\d|\s+mit\s+\d|\s+com\s+\d|"
-    r"\s+(?:and|y|et|und|e)\s+(?:suggest|tell|give|add|schedule|dime|sugiere|donne|propose|gib|sag|diga|sugira|"
-    r"dimmi|suggerisci)\b|\s+(?:for|para|pour|fur|per)\s+(?:instagram|linkedin|tiktok|x|twitter|facebook|"
+    r"(?:,|\?|\s+\+\s|\s+-|\s+with\s+\d|\s+with\s+(?:some|a few|no)\b|\s+con\s+\d|\s+avec\s+\d|\s+mit\s+\d|\s+com\s+\d|"
+    r"\s+(?:and|y|et|und|e)\s+(?:suggest|tell|give|add|schedule|plan|programa\w*|agenda\w*|programme\w*|"
+    r"dime|sugiere|donne|propose|gib|sag|diga|sugira|dimmi|suggerisci)\b|\s+(?:for|para|pour|fur|per)\s+(?:instagram|linkedin|tiktok|x|twitter|facebook|"
     r"youtube|pinterest|threads|bluesky|mastodon)\b|\s+(?:in|en|auf|em)\s+(?:english|spanish|french|german|"
     r"portuguese|italian|espanol|frances|aleman|ingles|italiano|portugues|deutsch|englisch|franzosisch)\b).*$",
     re.IGNORECASE | re.DOTALL,
@@ -608,9 +743,74 @@ _PRONOUN = re.compile(
 )
 
 
+_INSTRUCTION_WORDS = re.compile(
+    r"\b(?:instagram|insta|ig|linkedin|x|twitter|threads|bluesky|mastodon|facebook|fb|face|tiktok|youtube|yt|"
+    r"pinterest|posts?|captions?|tweets?|threads?|scripts?|skript|guion|copione|roteiro|reels?|stor(?:y|ies)|"
+    r"shorts?|text[eo]?s?|blurb|event|urgent|quick|short|new|please|pls|plz|porfa|por favor|stp|svp|bitte|"
+    r"per favore|pf|write|escribe|ecris|schreib|escreve|scrivi|redacta|the|le|la|el|il|o|a|den|die|das|der|"
+    r"an?|un|une|uno|una|um|uma|ein|eine|einen|for|para|pour|fur|per|pro|de|di|do|da|of|in|en|em|auf|"
+    r"beitrag|publicacion|publication|legende|legenda|leyenda|didascalia|bildunterschrift|\d+|seconds?|"
+    r"segundos|secondes|sekunden|secondi|-)\b"
+)
+
+
+def _is_instruction(text: str) -> bool:
+    """ "x thread", "tiktok script pls", "LinkedIn-Beitrag": the head names the task, not what it is about."""
+    return not re.sub(r"[\W_]+", " ", _INSTRUCTION_WORDS.sub(" ", fold(text))).strip()
+
+
+def _rule_subject(text: str) -> str:
+    """What a standing rule says, without "remember" / "from now on" around it."""
+    rule = " ".join(text.split())
+    rule = re.sub(
+        r"(?i)^(?:(?:please|pls|ok|hey)[\s,]+)*(?:remember(?: that)?|keep in mind(?: that)?|note(?: that)?|fyi|"
+        r"from now on|going forward|moving forward|recuerda(?: que)?|a partir de ahora|de ahora en adelante|"
+        r"note que|retiens(?: que)?|souviens-toi(?: que)?|desormais|d[ée]sormais|merk dir|ab jetzt|von nun an|"
+        r"lembre(?:-se)?(?: que)?|anota(?: ai| aí)? que|daqui (?:pra|para) frente|de agora em diante|"
+        r"ricorda(?:ti)?(?: che)?|d'ora in poi|da ora in poi|tieni a mente(?: che)?)\b[\s,:;-]*",
+        "",
+        rule,
+    )
+    rule = re.sub(
+        r"(?i)[\s,;:-]+(?:remember that|keep that in mind|please remember|recuerdalo|recuérdalo|retiens-le|"
+        r"merk dir das|lembre disso|ricordatelo)\s*[.!]*$",
+        "",
+        rule,
+    )
+    return rule.strip(" .!")
+
+
+_QUOTED = re.compile(r"[\"“«']([^\"”»']{8,2000})[\"”»']")
+_COMPARE_TO = re.compile(
+    r"\b(?:vs\.?|versus|to|with|against|par rapport a|com o d[ao]|com a d[ao]|con quello di|con quella di|"
+    r"mit dem von|mit der von|con el de|con la de|avec celui de|avec celle de|compared to|like)\s+(.+)$"
+)
+_QUESTION_LEAD = re.compile(
+    r"^(?:(?:hey|hi|ok|so|please|pls|quick question)[\s,]+)*(?:(?:what(?:'s|s| is| are)?|whats|who|where|when|how|"
+    r"which|why|can you|could you|would you|will you|do you|tell me|give me|show me|order me|get me|find me|i|"
+    r"me|we|should|much|many|won|is|are|the|que|qual|quale|cual|quel|quelle|cosa|was|wie|wer|o|e|me|mi|"
+    r"pasas|passes|dai|das|da|ajuda|ayuda|aiuti|hilf|kannst|du|mir|tu|peux|puoi|puedes|podes|m'aider|aider|"
+    r"a|geben|dar|give|montar|fazer|hacer|fare|faire|set aside for|il va|ci sara|va a)\b[\s,]*)+"
+)
+
+
+def _question_subject(text: str) -> str:
+    """ "whats a good dose of melatonin for jet lag" -> "a good dose of melatonin for jet lag"."""
+    head = " ".join(text.split()).strip(" ?!.")
+    m = _QUESTION_LEAD.match(fold(head))
+    subject = head[m.end() :] if m else head
+    return re.sub(
+        r"(?i)\s+(?:rn|right now|today|tomorrow|tmrw|amanha|manana|demain|morgen|domani)$", "", subject
+    )
+
+
 def _subject(text: str, body: str | None) -> str:
     if body is not None:
-        text = text.strip().partition("\n")[0].partition(":")[0]
+        head = text.strip().partition("\n")[0].partition(":")[0]
+        if _is_instruction(strip_language_request(head)):  # "x thread: 7 lessons from …": the body says it
+            first = re.split(r"(?<=[.!?])\s+|,\s+|\n", body.strip(), maxsplit=1)[0]
+            return first.strip(" .!?,;:\"'«»“”")
+        text = head
     head = strip_language_request(" ".join(text.split()))
     folded = fold(head)
     m = _SUBJECT_MARKERS.search(folded)
@@ -632,11 +832,11 @@ def _language(text: str, detect: Callable[[str], tuple[str | None, float]] | Non
         return asked, True
     folded = fold(text)
     hints = {
-        "es": r"\b(escribe|escribeme|redacta|necesito|para|sobre|nuestro|nuestra|nuevo|nueva|publicacion|con|una|los|las|del|por favor|quiero|puedes|hacer|borrador|dame|hazme|haz|mas|cola|mi|mis|el|que)\b",
-        "fr": r"\b(ecris|ecrivez|redige|une|pour|sur|nos|notre|nouveau|nouvelle|avec|des|les|du|s'il te plait|je veux|legende|brouillon|pourquoi|comment|ca|tu|sais|faire|rends|donne-moi|moi|le|la|est|fait|qu'est-ce)\b",
-        "de": r"\b(schreib|schreibe|einen|eine|fur|uber|unser|unsere|neuen|neue|mit|und|der|die|das|bitte|ich|zeig|mir|meine|mach|entwurf|fasse|diesen|aus|zusammen|ist|was|wie|kannst|du)\b",
-        "pt": r"\b(escreva|escreve|uma|para|sobre|nosso|nossa|novo|nova|com|dos|das|por favor|quero|legenda|deixa|rascunho|mais|lembra|quais|uso|pra|pro|essa|esse|isso|fechamos|reescreve|num|tom|voce|vc|meu|minha|da|do)\b",
-        "it": r"\b(scrivi|scrivere|una|per|sul|sulla|nostro|nostra|nuovo|nuova|con|della|del|per favore|voglio|didascalia|approva|bozza|fammi|coda|ciao|cosa|sai|fare|riassumi|vocale|dimmi|rendi|piu|di|su|tutti|fino|sconto|dei|delle|il|mio|mia)\b",
+        "es": r"\b(oye|manana|abrimos|esto|tono|hay|muy|pero|tambien|esta|como|cuando|donde|hoy|pasame|dime|cuanto|cuantos|tengo|pagar|tu|tus|sube|ahora|ponle|suena|anula|al final|hacemos|conte|sabes|quiero|gracias|porfa|escribe|escribeme|redacta|necesito|para|sobre|nuestro|nuestra|nuevo|nueva|publicacion|con|una|los|las|del|por favor|quiero|puedes|hacer|borrador|dame|hazme|haz|mas|cola|mi|mis|el|que)\b",
+        "fr": r"\b(mon|ma|mes|cet|cette|quel|quelle|fera|demain|resume|lignes|quelques|connecte|transforme|vocale|je|nous|vous|c'est|dans|aussi|tres|peux|stp|svp|ce|mais|avec|quoi|sers|salut|combien|vues|aider|valide|montre|prevu|semaine|ecris|ecrivez|redige|une|pour|sur|nos|notre|nouveau|nouvelle|avec|des|les|du|s'il te plait|je veux|legende|brouillon|pourquoi|comment|ca|tu|sais|faire|rends|donne-moi|moi|le|la|est|fait|qu'est-ce)\b",
+        "de": r"\b(lief|so|schlecht|warum|welche|passen|zu|diesem|bild|auf|merk|dir|dass|wir|montags|haben|geschlossen|gibts|nix|leute|morgen|nicht|ein|auch|noch|vom|zum|beim|im|lösch|losch|hat|sich|erledigt|plan|steht|diese|woche|alles|an|bitte|kannst|brauch|hier|mein|vergleich|schreib|schreibe|einen|eine|fur|uber|unser|unsere|neuen|neue|mit|und|der|die|das|bitte|ich|zeig|mir|meine|mach|entwurf|fasse|diesen|aus|zusammen|ist|was|wie|kannst|du)\b",
+        "pt": r"\b(vc|voce|o que|faz|fazer|tempo|amanha|vai|estar|apaga|regra|oi|nao|tambem|aos|pelo|pela|seu|sua|meus|minhas|obrigado|agora|ja|posta|tem|agendado|semana|que vem|falei|teve|tao|pouco|engajamento|ajuda|montar|planilha|gastos|previsao|daqui|frente|termina|beijos|descreve|imagem|leitor|tela|escreva|escreve|uma|para|sobre|nosso|nossa|novo|nova|com|dos|das|por favor|quero|legenda|deixa|rascunho|mais|lembra|quais|uso|pra|pro|essa|esse|isso|fechamos|reescreve|num|tom|voce|vc|meu|minha|da|do)\b",
+        "it": r"\b(mi|aiuti|dei|redditi|che|sono|questo|questa|anche|non|gli|nel|alla|domani|tempo|voto|dai|conviene|pubblicare|approvo|vai|programma|ricetta|quanti|ho|preso|perche|andato|ieri|avevo|detto|elimina|regola|numero|confronta|quello|calcola|si|scrivi|scrivere|una|per|sul|sulla|nostro|nostra|nuovo|nuova|con|della|del|per favore|voglio|didascalia|approva|bozza|fammi|coda|ciao|cosa|sai|fare|riassumi|vocale|dimmi|rendi|piu|di|su|tutti|fino|sconto|dei|delle|il|mio|mia)\b",
         "en": r"\b(write|a|an|the|for|about|our|new|with|please|give|me|make|can|you|and|of|to|my|rate|draft|show|what|how|more|this|it|is)\b",
     }
     scores = {lang: len(re.findall(p, folded)) for lang, p in hints.items()}
@@ -668,6 +868,12 @@ def _products(subject: str) -> list[str]:
     while words and lead.match(words[0]):
         words.pop(0)
     phrase = " ".join(words)
+    if _is_instruction(phrase) or re.match(
+        r"(?i)^(?:this|that|these|the|my|esta|este|cette|ce|diese\w*|essa|esse|questa|questo)\s+"
+        r"(?:photo|pic|picture|video|clip|image|reel|foto|vid|article|page|post)s?$",
+        " ".join(subject.split()),
+    ):
+        return []
     return [phrase] if phrase and len(words) <= 6 else []
 
 
@@ -694,27 +900,56 @@ def parse(
             intents = [Intent.CAPTION]
         else:
             intents = [Intent.HELP]
-    language, asked = _language(body if body and Intent.TRANSLATE not in intents else text, detect_language)
-    if Intent.TRANSLATE in intents and not asked:
-        language = requested_language(text)
-        asked = language is not None
-    content_intents = {Intent.CAPTION, Intent.SCRIPT, Intent.THREAD, Intent.HASHTAGS, Intent.SUMMARY}
-    subject = _subject(text, body) if content_intents & set(intents) else ""
+    head = text[: text.find(body)] if body and body in text else text  # "escribe el post en inglés: <body>"
+    language = requested_language(text if Intent.TRANSLATE in intents else head)
+    asked = language is not None
+    if not asked:
+        language, _ = _language(body if body and Intent.TRANSLATE not in intents else text, detect_language)
+    content_intents = {Intent.CAPTION, Intent.SCRIPT, Intent.THREAD, Intent.HASHTAGS}
+    subject = ""
+    if content_intents & set(intents):
+        subject = _subject(text, body)
+    elif intents[0] is Intent.REMEMBER:
+        subject = _rule_subject(text)
+    elif intents[0] is Intent.COMPARE:
+        named = [f.text for f in facts_in(text) if f.kind in ("name", "handle")]
+        rival = _COMPARE_TO.search(fold(text))
+        subject = next((n for n in reversed(named) if not detect_platforms(n)), "") or (
+            text[rival.start(1) :].strip(" ?!.") if rival else ""
+        )
+    elif intents[0] in (Intent.RECALL, Intent.OUT_OF_SCOPE):
+        marker = _SUBJECT_MARKERS.search(fold(text))
+        subject = text[marker.start(1) :].strip(" ?!.") if marker else _question_subject(text)
     facts = facts_in(body) if body else facts_in(text, skip=_instruction_spans(folded))
     known = {fold(f.text) for f in facts}
-    for product in _products(subject):
+    for product in _products(subject) if content_intents & set(intents) else []:
         if fold(product) not in known and not any(fold(product) in k or k in fold(product) for k in known):
             facts.append(Fact(kind="product", text=product))
+    works_on_text = {
+        Intent.TRANSLATE,
+        Intent.TONE,
+        Intent.SUMMARY,
+        Intent.SCORE,
+        Intent.IMPROVE,
+        Intent.VARIANTS,
+        Intent.EDIT,
+    }
+    given = (
+        None  # the text to work on ("translate to French: …", "score this: '…'"); a post's material is not
+    )
+    if works_on_text & set(intents):
+        quoted = _QUOTED.search(text)
+        given = body or (quoted.group(1) if quoted and len(quoted.group(1).split()) >= 3 else None)
     return Brief(
         intents=intents,
         platforms=detect_platforms(text),
         count=_count(folded),
         language=language or default_language,
         language_asked=asked,
-        tone=_tone(folded),
+        tone=_tone(folded) if intents[0] is not Intent.OUT_OF_SCOPE else None,  # "eine Excel-Formel"
         subject=subject,
         facts=facts,
         constraints=_constraints(text, folded),
         draft_refs=refs,
-        body=body,
+        body=given,
     )
