@@ -42,7 +42,7 @@ def load(name: str, split: str) -> list[dict[str, Any]]:
     """The labelled rows of one split; the requests' dev split includes the extra dev sets (all dev)."""
     files = [DATA / name]
     if name == "requests.jsonl" and split != "test":
-        files += [DATA / "requests_extra.jsonl", DATA / "requests_dev2.jsonl"]
+        files += [DATA / "requests_extra.jsonl", DATA / "requests_dev2.jsonl", DATA / "requests_dev3.jsonl"]
     rows = [
         json.loads(line)
         for path in files

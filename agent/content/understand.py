@@ -750,7 +750,7 @@ _INSTRUCTION_WORDS = re.compile(
     r"per favore|pf|write|escribe|ecris|schreib|escreve|scrivi|redacta|the|le|la|el|il|o|a|den|die|das|der|"
     r"an?|un|une|uno|una|um|uma|ein|eine|einen|for|para|pour|fur|per|pro|de|di|do|da|of|in|en|em|auf|"
     r"beitrag|publicacion|publication|legende|legenda|leyenda|didascalia|bildunterschrift|\d+|seconds?|"
-    r"segundos|secondes|sekunden|secondi|-)\b"
+    r"segundos|secondes|sekunden|secondi|and|y|et|und|e|plus|-)\b"
 )
 
 
