@@ -9,7 +9,7 @@ from langgraph.prebuilt import ToolRuntime
 from sqlmodel import Session
 
 from agent.content.briefs import extract_subject
-from agent.content.fitting import compose, dedupe_tags, fit, hashtag_block
+from agent.content.fitting import compose, dedupe_tags, fit, hashtag_block, within_limit
 from agent.content.optimize.scorer import score_post
 from agent.content.understand import parse
 from agent.content.writers.base import HashtagRequest
@@ -24,10 +24,17 @@ from agent.services.context import Context
 from agent.services.drafting import caption_request
 from agent.services.results import HashtagsResult, ToolOutput
 from agent.services.views.drafts import draft_view
+from prompts.counting import count
 from prompts.languages import language_name, normalize_language, requested_language, strip_language_request
+from prompts.platforms import rule_with
+from prompts.threads import THREAD_PLATFORMS
+from prompts.threads import split_thread as split_posts
 from tools.common import load_target, platform_rule, tool_errors, user_session
+from tools.threads import within
 from tools.voice import voice_for
 
+THREAD_ROOM = 60  # a hook and a call to action around the user's words
+THREAD_CHARS = 2_000  # what a thread written from a caption request may hold (split afterwards)
 MAX_BRIEF_CHARS = 4000
 MATERIAL_MIN_WORDS = 12  # a brief this long is material (pasted text) whose language the post keeps
 MATERIAL_MIN_CONFIDENCE = 0.8
@@ -109,6 +116,17 @@ def caption_language(
     )
 
 
+def thread_posts(text: str, tags: list[str], limit: int, counting: str) -> list[str]:
+    """The caption as a numbered thread: the text split between sentences, the hashtags on the last post
+    when they fit there (a post of hashtags alone is no post), else left out."""
+    posts = split_posts(text, limit, counting)
+    if tags and len(posts) > 1:
+        numbered_len = count(f"{posts[-1]}\n\n{hashtag_block(tags)} {len(posts)}/{len(posts)}", counting)
+        if numbered_len <= limit:
+            posts[-1] = compose(posts[-1], tags)
+    return within(posts, limit, counting)
+
+
 @tool(response_format="content_and_artifact")
 @tool_errors
 def write_caption(
@@ -156,17 +174,34 @@ def write_caption(
         request = caption_request(
             r, wanted, request=brief, subject=about.strip()[:300], voice=voice, material=material
         ).model_copy(update={"variant": min(variant, 9), "variants": max(1, min(variants, 10))})
+        # X, Threads, Bluesky, Mastodon: what the user gave that one post cannot hold becomes a thread
+        threaded = r.name in THREAD_PLATFORMS and count(request.details, r.counting) + THREAD_ROOM > r.limit
+        write_rule = rule_with(r.name, {r.name: THREAD_CHARS}) if threaded else r
+        if threaded:
+            request = caption_request(
+                write_rule, wanted, request=brief, subject=about.strip()[:300], voice=voice, material=material
+            ).model_copy(update={"variant": min(variant, 9), "variants": max(1, min(variants, 10))})
         profile = " ".join([voice.brand_name, voice.audience, *voice.example_posts])
         drafted = drafting.write_caption(
             ctx.services.writer,
             request,
-            r,
+            write_rule,
             constraints=wanted.constraints,
             sources=" ".join([brief, _human_text(runtime), material, profile]),
             detect=ctx.services.perception.ingestor.detector.detect,
         )
         text, tags = drafted.text, drafted.hashtags
+        posts = thread_posts(text, tags, r.limit, r.counting) if threaded else []
+        while threaded and len(posts) <= 1 and tags and count(compose(text, tags), r.counting) > r.limit:
+            tags = tags[:-1]  # one post after all: it keeps the hashtags that fit
         meta: dict[str, Any] = {"brief": brief, "language": lang, "limit": r.limit, "checks": drafted.passed}
+        kind = "caption"
+        if len(posts) > 1:  # saved as split_thread saves one: the posts apart, the hashtags in the last post
+            kind, text, tags = "thread", "\n\n---\n\n".join(posts), []
+            meta["posts"] = posts
+            drafted.notes.append(
+                f"What you gave does not fit one {r.label} post, so it is a thread of {len(posts)} posts."
+            )
         if r.title_limit:  # YouTube and Pinterest show a title above the description
             meta["title"] = title_of(text, about, r.title_limit)
         if drafted.failed:
@@ -180,11 +215,14 @@ def write_caption(
             user_id=ctx.user_id,
             thread_id=ctx.thread_id,
             platform=r.name,
+            kind=kind,
             text=text,
             hashtags=tags,
             writer=drafted.writer,
             media=media_ids,
-            score=score_post(text, tags, r, bool(media_ids), emoji_allowed=voice.emoji_allowed).total,
+            score=score_post(
+                posts[0] if posts else text, tags, r, bool(media_ids), emoji_allowed=voice.emoji_allowed
+            ).total,
             meta=meta,
         )
         view = draft_result(session, draft)
@@ -229,8 +267,12 @@ def suggest_hashtags(
             HashtagRequest(text=extract_subject(subject)[:2000], platform=r.name, count=wanted, voice=voice)
         )
         if draft is not None:
-            merged = dedupe_tags(result.hashtags + list(draft.hashtags), wanted)
+            merged = dedupe_tags(list(draft.hashtags) + result.hashtags, max(wanted, len(draft.hashtags)))
             new_text, tags = fit(draft.text, apply_voice("", merged, voice)[1], r)
+            if within_limit(draft.text, draft.hashtags, r):  # the draft's words stay; only tags that fit join
+                new_text, tags = draft.text, [t for t in tags if t in merged]
+                while tags and not within_limit(new_text, tags, r):
+                    tags = tags[:-1]
             new_score = score_post(
                 new_text, tags, r, bool(draft.media), emoji_allowed=voice.emoji_allowed
             ).total

@@ -4,6 +4,7 @@ coffee post."""
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -42,6 +43,20 @@ def _bare(emoji: str) -> str:
     return emoji.replace("\ufe0f", "")
 
 
+SHORT_WORD = 4  # a word this short names a thing only at a word's start ("ring" is not in "hiring")
+
+
+def _find(word: str, ctx: str) -> int:
+    """Where ``word`` occurs in the folded context, -1 when it does not: longer words anywhere (German
+    compounds: "kaffee" in "eiskaffee"), short ones only at a word's start."""
+    if not word.strip():
+        return -1
+    if len(word.strip()) > SHORT_WORD:
+        return ctx.find(word)
+    m = re.search(rf"(?<![^\W\d_]){re.escape(word)}", ctx)
+    return m.start() if m else -1
+
+
 def unfit_emoji(text: str, context: str) -> list[str]:
     """The emoji of ``text`` that depict nothing the context (request, material, profile) talks about."""
     vocab = vocabulary()
@@ -52,7 +67,7 @@ def unfit_emoji(text: str, context: str) -> list[str]:
         if key in vocab.generic:
             continue
         words = vocab.emoji.get(key)
-        if words is None or not any(w.strip() and w in ctx for w in words):
+        if words is None or not any(_find(w, ctx) >= 0 for w in words):
             out.append(e)
     return list(dict.fromkeys(out))
 
@@ -63,7 +78,7 @@ def fitting_emoji(context: str, *, limit: int = 1) -> list[str]:
     ctx = f" {fold(context)} "
     scored = []
     for e, words in vocab.emoji.items():
-        hits = [ctx.find(w) for w in words if w.strip() and w in ctx]
+        hits = [at for w in words if (at := _find(w, ctx)) >= 0]
         if hits:  # the things the context names first, before the attributes ("vegan", "new", a time)
             scored.append((e in vocab.secondary, min(hits), e))
     return [e for _, _, e in sorted(scored)[:limit]]

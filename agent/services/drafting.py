@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from agent.content.brief import Brief, Constraints
 from agent.content.grounding import Report, check, repair
 from agent.content.text import sentences
-from agent.content.understand import facts_in, fold
+from agent.content.understand import body_of, facts_in, fold
 from agent.content.writers.base import (
     CaptionRequest,
     ScriptRequest,
@@ -73,13 +73,34 @@ def details_of(text: str, *, limit: int = MAX_DETAILS_CHARS) -> str:
     return result if len(result) <= limit else ""
 
 
+MAX_BODY_DETAILS_CHARS = 1_500  # a post the user wrote out after "write a tweet:" is quoted up to this
+
+
+def body_details(body: str, *, limit: int = MAX_BODY_DETAILS_CHARS) -> str:
+    """The text the user gave after the instruction ("write a tweet: <text>"), sentence by sentence, word for
+    word — all of it (it is the post's content, facts or not), without sentences that only instruct ("It's for
+    LinkedIn."), up to ``limit`` characters at a sentence boundary."""
+    out: list[str] = []
+    for sentence in sentences(" ".join(body.split())):
+        if _INSTRUCTION.search(fold(sentence)) and not any(f.kind != "product" for f in facts_in(sentence)):
+            continue
+        if sum(len(s) + 1 for s in out) + len(sentence) > limit:
+            break
+        out.append(sentence)
+    text = " ".join(out).strip()
+    if text and text[-1].isalnum():  # "opening May 3, 40 desks" -> a sentence
+        text += "."
+    return text[:1].upper() + text[1:]
+
+
 def caption_request(
     r: PlatformRule, brief: Brief, *, request: str, subject: str, voice: VoiceGuide, material: str = ""
 ) -> CaptionRequest:
     """What a writer is given for one caption: the subject, the facts it may state and the details it may
     quote (from the request, else the material), the hashtag count, which of several drafts this is."""
     facts = [f.text for f in brief.facts] + [f.text for f in facts_in(material, source="material")]
-    details = details_of(request)
+    given = body_of(request)
+    details = body_details(given) if given else details_of(request)
     if not details and material:
         details = details_of(material)
     return CaptionRequest.for_platform(r, brief=request, subject=subject, voice=voice).model_copy(

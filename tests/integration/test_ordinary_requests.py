@@ -5,6 +5,7 @@ emoji that fit or none."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -95,3 +96,47 @@ def test_a_request_outside_content_work_gets_a_short_answer_and_no_draft(data_di
     out = ask_json(data_dir, "what's the weather in Paris tomorrow?")
     assert out["drafts"] == [] and out["tools"] == []
     assert "outside what I do" in out["reply"] and "captions" in out["reply"]
+
+
+LISBON = (
+    "Our Lisbon office opens May 3 with 40 desks and a rooftop terrace. Free coffee for visitors all week, and "
+    "guided tours at 10am and 3pm daily. We're hiring 5 engineers and 2 designers; apply at "
+    "lisbon.example.com/jobs before May 20. Come say hi at Rua Augusta 12, we'd love to meet you."
+)
+
+
+def test_a_post_written_out_for_x_becomes_a_thread_that_keeps_every_word(data_dir: Path) -> None:
+    out = ask_json(data_dir, f"write a tweet: {LISBON}")
+    [draft] = out["drafts"]
+    assert draft["kind"] == "thread" and len(draft["thread_posts"]) == 2, draft
+    assert all(len(p) <= 280 for p in draft["thread_posts"])
+    joined = " ".join(draft["thread_posts"])
+    for fact in ("May 3", "40 desks", "10am and 3pm", "lisbon.example.com/jobs", "May 20", "Rua Augusta 12"):
+        assert fact in joined
+    assert "write" not in joined.lower() and joined.count("Our Lisbon office opens May 3") == 1
+    assert not any(
+        p.split(" ")[0].startswith("#") for p in draft["thread_posts"]
+    )  # no post of hashtags alone
+    posts = [re.sub(r" \d+/\d+$", "", p) for p in draft["thread_posts"]]  # the numbering is no fact
+    grounded({**draft, "text": "\n\n".join(posts)}, f"write a tweet: {LISBON}")
+
+
+def test_a_post_that_fits_one_bluesky_post_keeps_its_words_and_only_the_hashtags_that_fit(
+    data_dir: Path,
+) -> None:
+    out = ask_json(data_dir, f"write a bluesky post: {LISBON}")
+    [draft] = out["drafts"]
+    assert draft["kind"] == "caption" and draft["length"] <= draft["limit"] == 300
+    assert "we'd love to meet you" in draft["text"] and "…" not in draft["text"]  # nothing trimmed for tags
+
+
+def test_a_linkedin_post_is_long_form_and_an_emoji_never_comes_from_part_of_a_word(data_dir: Path) -> None:
+    request = (
+        "write a LinkedIn post: We just closed our seed round of 2 million euros led by Atlantic Ventures. "
+        "The money goes into our Porto lab. We are hiring 4 engineers."
+    )
+    [draft] = ask_json(data_dir, request)["drafts"]
+    assert draft["text"].count("\n\n") >= 3, draft["text"]  # a short paragraph per sentence
+    assert "💍" not in draft["text"]  # "ring" is in "hiring", not in the post's subject
+    assert not any(t.lower() in {"eurosled", "led", "closed"} for t in draft["hashtags"]), draft["hashtags"]
+    grounded(draft, request)

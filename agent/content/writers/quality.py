@@ -31,6 +31,13 @@ REFUSAL = re.compile(
 HASHTAG_IN_TEXT = re.compile(r"(?<![\w&])#(\w+)")
 _TRAILING_TAGS = re.compile(r"(?:\s*(?<![\w&])#\w+)+\s*$")
 MIN_PARROT_WORDS = 6
+# "write a post", "give me 3 captions", "schreib einen Beitrag": the request's words, never a post's
+_INSTRUCTION_PHRASE = re.compile(
+    r"\b(?:write|draft|compose|give me|escrib\w*|redact\w*|hazme|ecri[rsv]\w*|redige\w*|fais-moi|schreib\w*|"
+    r"verfass\w*|escrev\w*|scriv\w*|fammi)\s+(?:\w+\s+){0,3}?(?:posts?|captions?|tweets?|threads?|scripts?|"
+    r"publicaci\w+|leyendas?|legendes?|légendes?|legendas?|beitr(?:a|ä)g\w*|didascali\w+|hashtags?)\b",
+    re.IGNORECASE,
+)
 
 
 def echoed_instruction(text: str, *, brief: str = "", style: str = "") -> str | None:
@@ -40,6 +47,8 @@ def echoed_instruction(text: str, *, brief: str = "", style: str = "") -> str | 
     for marker in PROMPT_MARKERS:
         if marker in lowered:
             return marker
+    if phrase := _INSTRUCTION_PHRASE.search(text):
+        return phrase.group(0)
     for copied, min_words in ((style, 3), (brief, MIN_PARROT_WORDS)):
         words = " ".join(copied.lower().split())
         if len(words.split()) >= min_words and words in " ".join(lowered.split()):

@@ -115,12 +115,23 @@ def fill_hashtags(tags: list[str], request: CaptionRequest, wanted: int | None) 
     return out
 
 
+SENTENCE_SUBJECT_WORDS = 6
+
+
 def _tags(subject: str, request: CaptionRequest, wanted: int) -> list[str]:
     """``wanted`` hashtags: from the subject and the facts first, then the platform's community tags."""
     camel = request.platform in {"mastodon", "linkedin"}
     # tags from words: a number, a price or a time ("10am", "45 dollars") is no hashtag
     worded = [subject, *(f for f in request.facts if not any(c.isdigit() for c in f))]
-    words_only = " ".join(w for w in " ".join(worded).split() if not any(c.isdigit() for c in w))
+    if (
+        len(subject.split()) > SENTENCE_SUBJECT_WORDS
+    ):  # a sentence of the user's ("We just closed our seed …"):
+        worded = worded[1:] or worded  # its names and products make tags; its verbs ("led") do not
+    words_only = " ".join(
+        w
+        for w in " ".join(worded).split()
+        if not any(c.isdigit() for c in w) and not re.search(r"\w\.\w|/|@", w)  # no links, domains, handles
+    )
     tags = hashtags_for(words_only, wanted, request.voice, camel=camel)
     community: list[str] = list(_sentence_table()["hashtags"].get(request.platform, []))
     for tag in community:
@@ -242,6 +253,14 @@ class TemplateWriter:
         details = request.details.strip()
         if fold(details) and fold(details) in fold(hook):
             details = ""
+        own_words = bool(details) and fold(subject) in fold(details)  # "write a tweet: <the post>"
+        if request.platform == "linkedin" and details:  # long-form: a short paragraph per sentence
+            details = "\n\n".join(re.split(r"(?<=[.!?])\s+(?=[A-ZÀ-Ö0-9¿¡])", details))
+        if own_words:  # the user's own words open the post, the emoji closes their first sentence
+            hook = ""
+            if emoji:
+                first, *rest = re.split(r"(?<=[.!?])(\s+)", details, maxsplit=1)
+                details = "".join([first.rstrip(".") + emoji, *rest])
         text = sep.join(part for part in (hook, details, cta) if part)
         given = guess_language(f"{subject} {details}")
         if note is None and given not in (None, language) and guess_language(subject) != language:
