@@ -15,6 +15,7 @@ from prompts.counting import count
 
 THREAD_PLATFORMS = ("x", "threads", "bluesky", "mastodon")
 MAX_POSTS = 25
+POST_SEPARATOR = "\n\n---\n\n"  # a thread draft's text: its posts apart (meta["posts"] is what is published)
 _URL = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?…]['\"”’)\]]*$")
 _CLUSTER = regex.compile(r"\X")

@@ -14,7 +14,7 @@ from agent.core.errors import InputError
 from agent.services.results import ThreadDraft, ToolOutput
 from agent.services.views.drafts import draft_view
 from prompts.counting import count, trim_to_limit
-from prompts.threads import MAX_POSTS, THREAD_PLATFORMS, ThreadTooLong, numbered
+from prompts.threads import MAX_POSTS, POST_SEPARATOR, THREAD_PLATFORMS, ThreadTooLong, numbered
 from prompts.threads import split_thread as split_posts
 from tools.common import load_target, platform_rule, tool_errors, user_session
 from tools.voice import voice_for
@@ -100,7 +100,7 @@ def split_thread(
             thread_id=ctx.thread_id,
             platform=r.name,
             kind="thread",
-            text="\n\n---\n\n".join(published),  # posts apart; meta["posts"] is what is published
+            text=POST_SEPARATOR.join(published),
             writer=result.writer,
             media=list(draft.media) if draft else [],
             meta=meta,

@@ -27,7 +27,7 @@ from agent.services.views.drafts import draft_view
 from prompts.counting import count
 from prompts.languages import language_name, normalize_language, requested_language, strip_language_request
 from prompts.platforms import rule_with
-from prompts.threads import THREAD_PLATFORMS
+from prompts.threads import POST_SEPARATOR, THREAD_PLATFORMS, numbering
 from prompts.threads import split_thread as split_posts
 from tools.common import load_target, platform_rule, tool_errors, user_session
 from tools.threads import within
@@ -120,10 +120,9 @@ def thread_posts(text: str, tags: list[str], limit: int, counting: str) -> list[
     """The caption as a numbered thread: the text split between sentences, the hashtags on the last post
     when they fit there (a post of hashtags alone is no post), else left out."""
     posts = split_posts(text, limit, counting)
-    if tags and len(posts) > 1:
-        numbered_len = count(f"{posts[-1]}\n\n{hashtag_block(tags)} {len(posts)}/{len(posts)}", counting)
-        if numbered_len <= limit:
-            posts[-1] = compose(posts[-1], tags)
+    n = len(posts)
+    if tags and n > 1 and count(compose(posts[-1], tags) + numbering(n, n), counting) <= limit:
+        posts[-1] = compose(posts[-1], tags)
     return within(posts, limit, counting)
 
 
@@ -177,10 +176,7 @@ def write_caption(
         # X, Threads, Bluesky, Mastodon: what the user gave that one post cannot hold becomes a thread
         threaded = r.name in THREAD_PLATFORMS and count(request.details, r.counting) + THREAD_ROOM > r.limit
         write_rule = rule_with(r.name, {r.name: THREAD_CHARS}) if threaded else r
-        if threaded:
-            request = caption_request(
-                write_rule, wanted, request=brief, subject=about.strip()[:300], voice=voice, material=material
-            ).model_copy(update={"variant": min(variant, 9), "variants": max(1, min(variants, 10))})
+        request = request.model_copy(update={"limit": write_rule.limit})
         profile = " ".join([voice.brand_name, voice.audience, *voice.example_posts])
         drafted = drafting.write_caption(
             ctx.services.writer,
@@ -192,12 +188,12 @@ def write_caption(
         )
         text, tags = drafted.text, drafted.hashtags
         posts = thread_posts(text, tags, r.limit, r.counting) if threaded else []
-        while threaded and len(posts) <= 1 and tags and count(compose(text, tags), r.counting) > r.limit:
+        while threaded and len(posts) <= 1 and tags and not within_limit(text, tags, r):
             tags = tags[:-1]  # one post after all: it keeps the hashtags that fit
         meta: dict[str, Any] = {"brief": brief, "language": lang, "limit": r.limit, "checks": drafted.passed}
         kind = "caption"
         if len(posts) > 1:  # saved as split_thread saves one: the posts apart, the hashtags in the last post
-            kind, text, tags = "thread", "\n\n---\n\n".join(posts), []
+            kind, text, tags = "thread", POST_SEPARATOR.join(posts), []
             meta["posts"] = posts
             drafted.notes.append(
                 f"What you gave does not fit one {r.label} post, so it is a thread of {len(posts)} posts."
@@ -270,7 +266,7 @@ def suggest_hashtags(
             merged = dedupe_tags(list(draft.hashtags) + result.hashtags, max(wanted, len(draft.hashtags)))
             new_text, tags = fit(draft.text, apply_voice("", merged, voice)[1], r)
             if within_limit(draft.text, draft.hashtags, r):  # the draft's words stay; only tags that fit join
-                new_text, tags = draft.text, [t for t in tags if t in merged]
+                new_text = draft.text
                 while tags and not within_limit(new_text, tags, r):
                     tags = tags[:-1]
             new_score = score_post(

@@ -232,15 +232,10 @@ def _settle(found: list[Cue], folded: str, has_body: bool, refs: list[int]) -> l
                 del cues[w]
 
     caption = cues.get(Intent.CAPTION)
+    names_no_post = not _CAPTION_NOUN.search(folded) and not detect_platforms(folded)
     if has(Intent.RECALL, Intent.DELETE_RULE, Intent.VOICE_RULES):
         drop(Intent.REMEMBER)  # "delete the 'always end with a question' rule" quotes the rule it removes
-    if (
-        has(Intent.OUT_OF_SCOPE)
-        and caption is not None
-        and caption.weak
-        and not _CAPTION_NOUN.search(folded)
-        and not detect_platforms(folded)
-    ):
+    if has(Intent.OUT_OF_SCOPE) and caption is not None and caption.weak and names_no_post:
         drop(Intent.CAPTION)  # "give me a recipe for banana bread": no post is asked
     if (
         has(Intent.CAPTION)
@@ -327,12 +322,7 @@ def _settle(found: list[Cue], folded: str, has_body: bool, refs: list[int]) -> l
         drop(Intent.EDIT)  # "cambia el post 8 al viernes": a new time, not new words
     if has(Intent.COMPARE) and has(Intent.METRICS) and len(cues) == 2:
         drop(Intent.METRICS)  # "how are we doing vs Allbirds"
-    if (
-        has(Intent.VOICE_RULES, Intent.RECALL, Intent.HELP)
-        and caption is not None
-        and not _CAPTION_NOUN.search(folded)
-        and not detect_platforms(folded)
-    ):
+    if has(Intent.VOICE_RULES, Intent.RECALL, Intent.HELP) and caption is not None and names_no_post:
         drop(Intent.CAPTION)  # "which rules do you follow when you write for me"
     if has(Intent.RESCHEDULE, Intent.PUBLISH_NOW, Intent.QUEUE, Intent.CANCEL_POST):
         drop(Intent.SCHEDULE)  # "what's in my schedule", "cancel the scheduled post 5"
@@ -365,13 +355,6 @@ _WEEKDAYS = (
     r"samstag|sonntag|segunda(?:-feira)?|terca(?:-feira)?|quarta(?:-feira)?|quinta(?:-feira)?|sexta(?:-feira)?|"
     r"lunedi|martedi|mercoledi|giovedi|venerdi|sabato"
 )
-_MONTHS = (
-    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
-    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|"
-    r"octubre|noviembre|diciembre|janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|"
-    r"decembre|januar|februar|marz|juni|juli|oktober|dezember|janeiro|fevereiro|marco|maio|junho|julho|"
-    r"setembro|outubro|novembro|dezembro|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre"
-)
 _MONTHS_FULL = (
     r"january|february|march|april|june|july|august|september|october|november|december|enero|febrero|marzo|"
     r"abril|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|janvier|fevrier|avril|juin|juillet|"
@@ -379,19 +362,19 @@ _MONTHS_FULL = (
     r"maio|junho|julho|setembro|outubro|novembro|dezembro|gennaio|febbraio|aprile|maggio|giugno|luglio|"
     r"settembre|ottobre|dicembre"
 )
+# with the short forms and the names that are also words ("may", "mars", "mai") — only before or after a day
+_MONTHS = rf"{_MONTHS_FULL}|jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|mayo|mars|mai|aout|marco"
 _RELATIVE_DAYS = (
     r"today|tonight|tomorrow|tmrw|tmr|tomorow|last night|yesterday|weekends?|this (?:week|month|year|weekend|fall|summer|"
     r"spring|winter)|next (?:week|month|year)|last (?:week|month|year)|the \d{1,2}(?:st|nd|rd|th)|"
     r"(?:every|next|this|last) (?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)\b|"
     r"(?:mon|tue|tues|wed|thu|thurs|fri|sat|sun)\s?-\s?(?:mon|tue|tues|wed|thu|thurs|fri|sat|sun)|"
-    r"este (?:finde|fin de semana|mes|ano|trimestre)|esta semana|la semana que viene|el mes pasado|ayer|"
-    r"cette semaine|ce mois-ci|ce mois|ce week-end|week-end|la semaine prochaine|le mois dernier|hier|"
-    r"diese woche|diesen monat|letzten monat|letzte woche|nachste woche|gestern|"
-    r"semana que vem|esta semana|este mes|mes passado|ontem|"
-    r"questa settimana|questo mese|il mese scorso|la settimana prossima|ieri|"
-    r"this weekend|next week|hoy|esta noche|pasado manana|este fin de semana|"
-    r"aujourd'hui|ce soir|demain|ce week-end|heute|heute abend|morgen|ubermorgen|am wochenende|hoje|amanha|"
-    r"esta noite|neste fim de semana|oggi|stasera|domani|questo fine settimana"
+    r"hoy|esta noche|pasado manana|este (?:finde|fin de semana|mes|ano|trimestre)|esta semana|la semana que viene|"
+    r"el mes pasado|ayer|aujourd'hui|ce soir|demain|cette semaine|ce mois-ci|ce mois|ce week-end|week-end|"
+    r"la semaine prochaine|le mois dernier|hier|heute|heute abend|morgen|ubermorgen|am wochenende|diese woche|"
+    r"diesen monat|letzten monat|letzte woche|nachste woche|gestern|hoje|amanha|esta noite|neste fim de semana|"
+    r"semana que vem|mes passado|ontem|oggi|stasera|domani|questo fine settimana|questa settimana|questo mese|"
+    r"il mese scorso|la settimana prossima|ieri"
 )
 _FACT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("url", re.compile(r"\b(?:https?://|www\.)[^\s<>\"')]+[^\s<>\"').,!?;:]")),
@@ -667,7 +650,7 @@ def _instruction_spans(folded: str) -> tuple[tuple[int, int], ...]:
 
 
 _SUMMARY_LENGTH = re.compile(
-    r"\b(?:in|en|em|auf|in)\s+(?:\d{1,2}|\w+)\s+(?:bullets?|bullet points|lines?|points?|puntos|lignes|zeilen|punkte|"
+    r"\b(?:in|en|em|auf)\s+(?:\d{1,2}|\w+)\s+(?:bullets?|bullet points|lines?|points?|puntos|lignes|zeilen|punkte|"
     r"frases|phrases|sentences|righe|punti|satze|saetze|linhas|lineas|topicos)\b"
 )
 
@@ -780,6 +763,17 @@ def _rule_subject(text: str) -> str:
     return rule.strip(" .!")
 
 
+_WORKS_ON_TEXT = frozenset(
+    {
+        Intent.TRANSLATE,
+        Intent.TONE,
+        Intent.SUMMARY,
+        Intent.SCORE,
+        Intent.IMPROVE,
+        Intent.VARIANTS,
+        Intent.EDIT,
+    }
+)
 _QUOTED = re.compile(r"[\"“«']([^\"”»']{8,2000})[\"”»']")
 _COMPARE_TO = re.compile(
     r"\b(?:vs\.?|versus|to|with|against|par rapport a|com o d[ao]|com a d[ao]|con quello di|con quella di|"
@@ -788,7 +782,7 @@ _COMPARE_TO = re.compile(
 _QUESTION_LEAD = re.compile(
     r"^(?:(?:hey|hi|ok|so|please|pls|quick question)[\s,]+)*(?:(?:what(?:'s|s| is| are)?|whats|who|where|when|how|"
     r"which|why|can you|could you|would you|will you|do you|tell me|give me|show me|order me|get me|find me|i|"
-    r"me|we|should|much|many|won|is|are|the|que|qual|quale|cual|quel|quelle|cosa|was|wie|wer|o|e|me|mi|"
+    r"me|we|should|much|many|won|is|are|the|que|qual|quale|cual|quel|quelle|cosa|was|wie|wer|o|e|mi|"
     r"pasas|passes|dai|das|da|ajuda|ayuda|aiuti|hilf|kannst|du|mir|tu|peux|puoi|puedes|podes|m'aider|aider|"
     r"a|geben|dar|give|montar|fazer|hacer|fare|faire|set aside for|il va|ci sara|va a)\b[\s,]*)+"
 )
@@ -832,11 +826,11 @@ def _language(text: str, detect: Callable[[str], tuple[str | None, float]] | Non
         return asked, True
     folded = fold(text)
     hints = {
-        "es": r"\b(oye|manana|abrimos|esto|tono|hay|muy|pero|tambien|esta|como|cuando|donde|hoy|pasame|dime|cuanto|cuantos|tengo|pagar|tu|tus|sube|ahora|ponle|suena|anula|al final|hacemos|conte|sabes|quiero|gracias|porfa|escribe|escribeme|redacta|necesito|para|sobre|nuestro|nuestra|nuevo|nueva|publicacion|con|una|los|las|del|por favor|quiero|puedes|hacer|borrador|dame|hazme|haz|mas|cola|mi|mis|el|que)\b",
-        "fr": r"\b(mon|ma|mes|cet|cette|quel|quelle|fera|demain|resume|lignes|quelques|connecte|transforme|vocale|je|nous|vous|c'est|dans|aussi|tres|peux|stp|svp|ce|mais|avec|quoi|sers|salut|combien|vues|aider|valide|montre|prevu|semaine|ecris|ecrivez|redige|une|pour|sur|nos|notre|nouveau|nouvelle|avec|des|les|du|s'il te plait|je veux|legende|brouillon|pourquoi|comment|ca|tu|sais|faire|rends|donne-moi|moi|le|la|est|fait|qu'est-ce)\b",
-        "de": r"\b(lief|so|schlecht|warum|welche|passen|zu|diesem|bild|auf|merk|dir|dass|wir|montags|haben|geschlossen|gibts|nix|leute|morgen|nicht|ein|auch|noch|vom|zum|beim|im|lösch|losch|hat|sich|erledigt|plan|steht|diese|woche|alles|an|bitte|kannst|brauch|hier|mein|vergleich|schreib|schreibe|einen|eine|fur|uber|unser|unsere|neuen|neue|mit|und|der|die|das|bitte|ich|zeig|mir|meine|mach|entwurf|fasse|diesen|aus|zusammen|ist|was|wie|kannst|du)\b",
-        "pt": r"\b(vc|voce|o que|faz|fazer|tempo|amanha|vai|estar|apaga|regra|oi|nao|tambem|aos|pelo|pela|seu|sua|meus|minhas|obrigado|agora|ja|posta|tem|agendado|semana|que vem|falei|teve|tao|pouco|engajamento|ajuda|montar|planilha|gastos|previsao|daqui|frente|termina|beijos|descreve|imagem|leitor|tela|escreva|escreve|uma|para|sobre|nosso|nossa|novo|nova|com|dos|das|por favor|quero|legenda|deixa|rascunho|mais|lembra|quais|uso|pra|pro|essa|esse|isso|fechamos|reescreve|num|tom|voce|vc|meu|minha|da|do)\b",
-        "it": r"\b(mi|aiuti|dei|redditi|che|sono|questo|questa|anche|non|gli|nel|alla|domani|tempo|voto|dai|conviene|pubblicare|approvo|vai|programma|ricetta|quanti|ho|preso|perche|andato|ieri|avevo|detto|elimina|regola|numero|confronta|quello|calcola|si|scrivi|scrivere|una|per|sul|sulla|nostro|nostra|nuovo|nuova|con|della|del|per favore|voglio|didascalia|approva|bozza|fammi|coda|ciao|cosa|sai|fare|riassumi|vocale|dimmi|rendi|piu|di|su|tutti|fino|sconto|dei|delle|il|mio|mia)\b",
+        "es": r"\b(oye|manana|abrimos|esto|tono|hay|muy|pero|tambien|esta|como|cuando|donde|hoy|pasame|dime|cuanto|cuantos|tengo|pagar|tu|tus|sube|ahora|ponle|suena|anula|al final|hacemos|conte|sabes|gracias|porfa|escribe|escribeme|redacta|necesito|para|sobre|nuestro|nuestra|nuevo|nueva|publicacion|con|una|los|las|del|por favor|quiero|puedes|hacer|borrador|dame|hazme|haz|mas|cola|mi|mis|el|que)\b",
+        "fr": r"\b(mon|ma|mes|cet|cette|quel|quelle|fera|demain|resume|lignes|quelques|connecte|transforme|vocale|je|nous|vous|c'est|dans|aussi|tres|peux|stp|svp|ce|mais|quoi|sers|salut|combien|vues|aider|valide|montre|prevu|semaine|ecris|ecrivez|redige|une|pour|sur|nos|notre|nouveau|nouvelle|avec|des|les|du|s'il te plait|je veux|legende|brouillon|pourquoi|comment|ca|tu|sais|faire|rends|donne-moi|moi|le|la|est|fait|qu'est-ce)\b",
+        "de": r"\b(lief|so|schlecht|warum|welche|passen|zu|diesem|bild|auf|merk|dir|dass|wir|montags|haben|geschlossen|gibts|nix|leute|morgen|nicht|ein|auch|noch|vom|zum|beim|im|losch|hat|sich|erledigt|plan|steht|diese|woche|alles|an|brauch|hier|mein|vergleich|schreib|schreibe|einen|eine|fur|uber|unser|unsere|neuen|neue|mit|und|der|die|das|bitte|ich|zeig|mir|meine|mach|entwurf|fasse|diesen|aus|zusammen|ist|was|wie|kannst|du)\b",
+        "pt": r"\b(o que|faz|fazer|tempo|amanha|vai|estar|apaga|regra|oi|nao|tambem|aos|pelo|pela|seu|sua|meus|minhas|obrigado|agora|ja|posta|tem|agendado|semana|que vem|falei|teve|tao|pouco|engajamento|ajuda|montar|planilha|gastos|previsao|daqui|frente|termina|beijos|descreve|imagem|leitor|tela|escreva|escreve|uma|para|sobre|nosso|nossa|novo|nova|com|dos|das|por favor|quero|legenda|deixa|rascunho|mais|lembra|quais|uso|pra|pro|essa|esse|isso|fechamos|reescreve|num|tom|voce|vc|meu|minha|da|do)\b",
+        "it": r"\b(mi|aiuti|redditi|che|sono|questo|questa|anche|non|gli|nel|alla|domani|tempo|voto|dai|conviene|pubblicare|approvo|vai|programma|ricetta|quanti|ho|preso|perche|andato|ieri|avevo|detto|elimina|regola|numero|confronta|quello|calcola|si|scrivi|scrivere|una|per|sul|sulla|nostro|nostra|nuovo|nuova|con|della|del|per favore|voglio|didascalia|approva|bozza|fammi|coda|ciao|cosa|sai|fare|riassumi|vocale|dimmi|rendi|piu|di|su|tutti|fino|sconto|dei|delle|il|mio|mia)\b",
         "en": r"\b(write|a|an|the|for|about|our|new|with|please|give|me|make|can|you|and|of|to|my|rate|draft|show|what|how|more|this|it|is)\b",
     }
     scores = {lang: len(re.findall(p, folded)) for lang, p in hints.items()}
@@ -905,9 +899,9 @@ def parse(
     asked = language is not None
     if not asked:
         language, _ = _language(body if body and Intent.TRANSLATE not in intents else text, detect_language)
-    content_intents = {Intent.CAPTION, Intent.SCRIPT, Intent.THREAD, Intent.HASHTAGS}
+    writes = bool({Intent.CAPTION, Intent.SCRIPT, Intent.THREAD, Intent.HASHTAGS} & set(intents))
     subject = ""
-    if content_intents & set(intents):
+    if writes:
         subject = _subject(text, body)
     elif intents[0] is Intent.REMEMBER:
         subject = _rule_subject(text)
@@ -922,22 +916,13 @@ def parse(
         subject = text[marker.start(1) :].strip(" ?!.") if marker else _question_subject(text)
     facts = facts_in(body) if body else facts_in(text, skip=_instruction_spans(folded))
     known = {fold(f.text) for f in facts}
-    for product in _products(subject) if content_intents & set(intents) else []:
+    for product in _products(subject) if writes else []:
         if fold(product) not in known and not any(fold(product) in k or k in fold(product) for k in known):
             facts.append(Fact(kind="product", text=product))
-    works_on_text = {
-        Intent.TRANSLATE,
-        Intent.TONE,
-        Intent.SUMMARY,
-        Intent.SCORE,
-        Intent.IMPROVE,
-        Intent.VARIANTS,
-        Intent.EDIT,
-    }
     given = (
         None  # the text to work on ("translate to French: …", "score this: '…'"); a post's material is not
     )
-    if works_on_text & set(intents):
+    if _WORKS_ON_TEXT & set(intents):
         quoted = _QUOTED.search(text)
         given = body or (quoted.group(1) if quoted and len(quoted.group(1).split()) >= 3 else None)
     return Brief(

@@ -123,9 +123,7 @@ def _tags(subject: str, request: CaptionRequest, wanted: int) -> list[str]:
     camel = request.platform in {"mastodon", "linkedin"}
     # tags from words: a number, a price or a time ("10am", "45 dollars") is no hashtag
     worded = [subject, *(f for f in request.facts if not any(c.isdigit() for c in f))]
-    if (
-        len(subject.split()) > SENTENCE_SUBJECT_WORDS
-    ):  # a sentence of the user's ("We just closed our seed …"):
+    if len(subject.split()) > SENTENCE_SUBJECT_WORDS:  # a sentence of the user's ("We just closed our …"):
         worded = worded[1:] or worded  # its names and products make tags; its verbs ("led") do not
     words_only = " ".join(
         w
