@@ -120,6 +120,28 @@ def _pack(text: str, budget: int, counting: str) -> list[str]:
     return posts
 
 
+_ITEM = re.compile(r"(?:^|(?<=\s))(\d{1,2})[.)]\s+")
+
+
+def list_posts(text: str, limit: int, counting: str, max_posts: int = MAX_POSTS) -> list[str] | None:
+    """A numbered list ("5 things we learned: 1. … 2. … 3. …") as a thread people expect: the introduction,
+    then one post per item (without numbering). None when the text is no list numbered from 1, or a post with
+    its " i/n" would not fit ``limit``."""
+    text = text.strip()
+    marks = list(_ITEM.finditer(text))
+    if len(marks) < 2 or [int(m.group(1)) for m in marks] != list(range(1, len(marks) + 1)):
+        return None
+    ends = [m.start() for m in marks[1:]] + [len(text)]
+    intro = text[: marks[0].start()].strip()
+    posts = ([intro] if intro else []) + [
+        text[m.start() : end].strip() for m, end in zip(marks, ends, strict=True)
+    ]
+    n = len(posts)
+    if n > max_posts or any(count(p + numbering(n, n), counting) > limit for p in posts):
+        return None
+    return posts
+
+
 def split_thread(text: str, limit: int, counting: str, max_posts: int = MAX_POSTS) -> list[str]:
     """The text as thread posts (without numbering) such that each post plus its " i/n" fits ``limit``.
 

@@ -27,7 +27,8 @@ _LEADING = re.compile(
     r"(?:(?:new|short|long|fun|catchy|quick)\s+)*"
     r"(?:(?:instagram|insta|ig|linkedin|x|twitter|threads|bluesky|mastodon|facebook|fb|tiktok|youtube|"
     r"pinterest)(?:\s*(?:,|and|&|\+|/)\s*)?\s*)*"
-    r"(?:(?:caption|captions|post|posts|tweet|tweets|thread|update|copy|text|hashtags?)\s*)*",
+    r"(?:(?:caption|captions|post|posts|tweet|tweets|thread|update|copy|text|hashtags?|titles?|descriptions?|"
+    r"headlines?|tags)(?:\s*(?:,|and|&|\+|/)\s*)?\s*)*(?:(?:for|about|on)\s+(?=\S))?",
     re.IGNORECASE,
 )
 _ABOUT = re.compile(

@@ -706,7 +706,8 @@ _SUBJECT_MARKERS = re.compile(
     r"fur unser|fur unsere|para o nosso|para a nossa|para nosso|para nossa|re:|explaining|showing|teaching|"
     r"on how|ensenando|mostrando|explicando|expliquant|montrant|spiegando|insegnando|"
     r"(?:announcing|anunciando|annoncant|annunciando)\s+(?:que|that|qu'|che)|"
-    r"(?:photo|pic|picture|video|clip|reel|foto|image|imagem|immagine|bild|vid)s?\s+(?:of|de|du|des|del|della|do|da|von|vom|dal|dello)|"
+    r"(?:photo|pic|picture|video|clip|reel|foto|image|imagem|immagine|bild|vid)s?\s+(?:of|on|de|du|des|del|della|do|da|von|"
+    r"vom|dal|dello|sobre|sur|uber|su)|"
     r"(?:anunciar|announce|annoncer|annunciare|divulgar|promocionar|promover|promouvoir|promuovere|divulgare)"
     r"(?:\s+(?:en|on|sur|auf|em|su|no|na)\s+[\w ]+?)?\s+(?:que|that|qu'|che|dass))\s+(.+)$",
     re.IGNORECASE | re.DOTALL,

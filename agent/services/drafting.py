@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from agent.content.brief import Brief, Constraints
 from agent.content.grounding import Report, check, repair
 from agent.content.text import sentences
-from agent.content.understand import body_of, facts_in, fold
+from agent.content.understand import body_of, facts_in, fold, parse
 from agent.content.writers.base import (
     CaptionRequest,
     ScriptRequest,
@@ -53,16 +53,49 @@ _INSTRUCTION = re.compile(
 )
 
 
+# "hey can u help me get the word out about …", "me ayudas a promocionar …": the ask before what it is about
+_REQUEST_LEAD = re.compile(
+    r"^(?:(?:hey|hi|hello|ok|so|please|pls|oye|hola|salut|hallo|oi|ciao)[\s,]+)*"
+    r"(?:(?:can|could|would|will) (?:u|you)|help me|i need|we need|i want|we want|(?:me )?ayuda\w*|me ayudas|"
+    r"puedes|tu peux|pourrais-tu|kannst du|konntest du|hilf mir|podes|pode|me ajuda|mi aiuti|puoi)\b.*?"
+    r"\b(?:about|for|on|re:?|sobre|de|sur|pour|uber|fur|zu|su|per|do|da|della|del|a)\s+(?=\S)",
+    re.IGNORECASE,
+)
+
+
+SIDE_CLAUSE_WORDS = 6
+_STYLE_ASK = re.compile(
+    r"\b(keep it|make it|hazlo|fais-le|mach es|deixa|rendilo|short|shorter|brief|concise|simple|corto|breve|court|"
+    r"kurz|curto|punchy|tone|tono|style|estilo|stil)\b"
+)
+
+
+def _directive(clause: str) -> bool:
+    """ "make it funny", "max 150 characters", "in Spanish", "no emojis": how to write, not what to say."""
+    brief = parse(clause)
+    return bool(
+        brief.tone
+        or brief.language_asked
+        or brief.constraints != Constraints()
+        or brief.draft_refs
+        or _STYLE_ASK.search(fold(clause))
+    )
+
+
 def details_of(text: str, *, limit: int = MAX_DETAILS_CHARS) -> str:
     """The parts of a text that carry facts (a day, a time, a price, a place, a name…), word for word,
     without the instruction ("Write an Instagram post about it, …") — what a template post may quote."""
     out: list[str] = []
     for sentence in sentences(" ".join(text.split())):
-        clauses = [c.strip() for c in re.split(r"[,;:]\s+|\s+[-–—]\s+", sentence) if c.strip()]
-        kept = [
+        clauses = [
+            _REQUEST_LEAD.sub("", c.strip()) for c in re.split(r"[,;:]\s+|\s+[-–—]\s+", sentence) if c.strip()
+        ]
+        factual = [any(f.kind != "product" for f in facts_in(c)) for c in clauses]
+        kept = [  # the clauses with facts, and the short ones beside them ("35 €, plazas limitadas")
             c
-            for c in clauses
-            if not _INSTRUCTION.search(fold(c)) and any(f.kind != "product" for f in facts_in(c))
+            for c, has_fact in zip(clauses, factual, strict=True)
+            if not _INSTRUCTION.search(fold(c))
+            and (has_fact or (any(factual) and len(c.split()) <= SIDE_CLAUSE_WORDS and not _directive(c)))
         ]
         if kept:
             joined = ", ".join(kept).rstrip(".!?")

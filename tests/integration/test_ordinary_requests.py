@@ -140,3 +140,26 @@ def test_a_linkedin_post_is_long_form_and_an_emoji_never_comes_from_part_of_a_wo
     assert "💍" not in draft["text"]  # "ring" is in "hiring", not in the post's subject
     assert not any(t.lower() in {"eurosled", "led", "closed"} for t in draft["hashtags"]), draft["hashtags"]
     grounded(draft, request)
+
+
+def test_a_chatty_ask_is_not_quoted_and_a_youtube_title_names_the_video(data_dir: Path) -> None:
+    request = "hey can u help me get the word out about our soy candle restock this thursday? 15% off till sunday. ig"
+    [draft] = ask_json(data_dir, request)["drafts"]
+    assert "help" not in draft["text"].lower() and "15% off till sunday" in draft["text"], draft["text"]
+    assert not {t.lower() for t in draft["hashtags"]} & {"thursday", "sunday", "thursdaysunday"}
+    grounded(draft, request)
+    request = "youtube title and description for my video on restoring a 1970s Peugeot bike in 3 hours"
+    [video] = ask_json(data_dir, request)["drafts"]
+    assert "title and description" not in f"{video['title']} {video['text']}".lower(), video
+    assert "restoring a 1970s Peugeot bike" in video["title"]
+    grounded(video, request)
+
+
+def test_a_thread_asked_for_a_numbered_list_has_one_post_per_item(data_dir: Path) -> None:
+    request = (
+        "x thread: 5 things we learned shipping our app Tidy. 1. Ship small. 2. Talk to users weekly. "
+        "3. Fix onboarding first. 4. Write changelogs people read. 5. Say no to most feature requests."
+    )
+    [draft] = ask_json(data_dir, request)["drafts"]
+    assert draft["kind"] == "thread" and len(draft["thread_posts"]) == 6, draft
+    assert draft["thread_posts"][2] == "2. Talk to users weekly. 3/6"

@@ -7,6 +7,7 @@ from agent.content.grounding import unsupported_facts
 from agent.content.text import sentences
 from agent.content.understand import facts_in
 from agent.content.writers.base import CaptionRequest, VoiceGuide
+from agent.content.writers.quality import echoed_instruction
 from agent.content.writers.template import TemplateWriter
 from agent.services.drafting import details_of
 from prompts.platforms import rule
@@ -56,3 +57,27 @@ def test_a_subject_after_a_question_starts_a_sentence() -> None:
     texts = [TemplateWriter().caption(request.model_copy(update={"variant": v})).text for v in range(5)]
     assert any("? Our dog grooming salon" in t for t in texts)
     assert not any("? our dog grooming salon" in t for t in texts)
+
+
+def test_the_ask_is_not_quoted_and_a_short_side_clause_is() -> None:
+    request = (
+        "hey can u help me get the word out about our soy candle restock this thursday? 15% off till sunday"
+    )
+    details = details_of(request)
+    assert details.startswith("Our soy candle restock this thursday") and "help" not in details
+    spanish = details_of(
+        "un post sobre nuestro taller el sábado a las 11h, 35 €, plazas limitadas, tono divertido"
+    )
+    assert "plazas limitadas" in spanish and "tono" not in spanish
+    assert "keep it short" not in details_of("a caption for our cold brew, $4.50 all week, keep it short")
+    assert echoed_instruction("Hey can u help me get the word out about our candles") is not None
+    assert echoed_instruction("A closer look at title and description for my video") is not None
+
+
+def test_dates_and_durations_make_no_hashtags() -> None:
+    request = CaptionRequest.for_platform(
+        rule("instagram"), brief="", subject="our soy candle restock this thursday in 3 hours"
+    ).model_copy(update={"facts": ["this thursday", "sunday"]})
+    tags = TemplateWriter().caption(request).hashtags
+    assert not {t.lower() for t in tags} & {"thursday", "sunday", "thursdaysunday", "hours"}, tags
+    assert "candle" in {t.lower() for t in tags}, tags

@@ -16,7 +16,7 @@ from agent.graph.planning.content_intents import content_calls, content_intent
 from agent.runtime.studio import Studio
 from prompts.counting import count
 from prompts.platforms import rule
-from prompts.threads import MAX_POSTS, THREAD_PLATFORMS, ThreadTooLong, numbered, split_thread
+from prompts.threads import MAX_POSTS, THREAD_PLATFORMS, ThreadTooLong, list_posts, numbered, split_thread
 from tests.tool_support import make_user as _user
 from tests.tool_support import run_tool as _run
 from tools.threads import split_thread as split_thread_tool
@@ -209,3 +209,22 @@ def test_the_rules_planner_routes_thread_requests(request_text: str, args: dict[
     )
 
     assert question == "" and [(c["name"], c["args"]) for c in calls] == [("split_thread", args)]
+
+
+def test_a_numbered_list_is_a_thread_of_one_item_per_post() -> None:
+    text = "5 things we learned. 1. Ship small. 2. Talk to users. 3. Fix onboarding first."
+    assert list_posts(text, 280, "chars") == [
+        "5 things we learned.",
+        "1. Ship small.",
+        "2. Talk to users.",
+        "3. Fix onboarding first.",
+    ]
+    assert list_posts("We open May 3. Come early, 2. doors open at 9.", 280, "chars") is None  # not from 1
+    assert list_posts("Prices: 1. $4.50 coffee 2. $3 tea", 280, "chars") == [
+        "Prices:",
+        "1. $4.50 coffee",
+        "2. $3 tea",
+    ]
+    assert (
+        list_posts("Intro. 1. " + "word " * 80 + "2. short", 280, "chars") is None
+    )  # an item over the limit

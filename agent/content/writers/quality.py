@@ -35,7 +35,9 @@ MIN_PARROT_WORDS = 6
 _INSTRUCTION_PHRASE = re.compile(
     r"\b(?:write|draft|compose|give me|escrib\w*|redact\w*|hazme|ecri[rsv]\w*|redige\w*|fais-moi|schreib\w*|"
     r"verfass\w*|escrev\w*|scriv\w*|fammi)\s+(?:\w+\s+){0,3}?(?:posts?|captions?|tweets?|threads?|scripts?|"
-    r"publicaci\w+|leyendas?|legendes?|légendes?|legendas?|beitr(?:a|ä)g\w*|didascali\w+|hashtags?)\b",
+    r"publicaci\w+|leyendas?|legendes?|légendes?|legendas?|beitr(?:a|ä)g\w*|didascali\w+|hashtags?)\b|"
+    r"\b(?:(?:can|could) (?:u|you) help me|help me (?:get|spread|announce|promote)|get the word out|"
+    r"(?:title|description|caption)s? (?:and|&) (?:title|description|caption|hashtag|tag)s?)\b",
     re.IGNORECASE,
 )
 

@@ -16,7 +16,7 @@ from typing import Any
 import prompts
 from agent.content.emoji import fitting_emoji
 from agent.content.optimize.improve import ab_variants, improve_post
-from agent.content.understand import fold, guess_language
+from agent.content.understand import facts_in, fold, guess_language
 from agent.content.writers.base import (
     AltTextRequest,
     AltTextResult,
@@ -47,6 +47,7 @@ from agent.content.writers.words import (
 from prompts.counting import count, trim_to_limit
 from prompts.languages import language_name
 from prompts.platforms import rule
+from prompts.threads import list_posts
 from prompts.threads import split_thread as split_into_posts
 
 
@@ -115,19 +116,23 @@ def fill_hashtags(tags: list[str], request: CaptionRequest, wanted: int | None) 
     return out
 
 
-SENTENCE_SUBJECT_WORDS = 6
-
-
-def _tags(subject: str, request: CaptionRequest, wanted: int) -> list[str]:
-    """``wanted`` hashtags: from the subject and the facts first, then the platform's community tags."""
+def _tags(subject: str, request: CaptionRequest, wanted: int, *, own_words: bool = False) -> list[str]:
+    """``wanted`` hashtags: from the subject and the facts first, then the platform's community tags.
+    ``own_words``: the subject is the first sentence of a post the user wrote out ("We just closed our seed
+    round … led by …"): its names and products make tags, its verbs ("led") do not."""
     camel = request.platform in {"mastodon", "linkedin"}
     # tags from words: a number, a price or a time ("10am", "45 dollars") is no hashtag
     worded = [subject, *(f for f in request.facts if not any(c.isdigit() for c in f))]
-    if len(subject.split()) > SENTENCE_SUBJECT_WORDS:  # a sentence of the user's ("We just closed our …"):
-        worded = worded[1:] or worded  # its names and products make tags; its verbs ("led") do not
+    if own_words:
+        worded = worded[1:] or worded
+    joined = " ".join(worded)
+    for when in {f.text for f in facts_in(joined) if f.kind in ("date", "time")}:  # "this thursday" is no tag
+        joined = joined.replace(when, " ")
     words_only = " ".join(
         w
-        for w in " ".join(worded).split()
+        for w in re.sub(
+            r"\b\d+\s+(?:hours?|minutes?|mins?|days?|weeks?|months?|years?)\b", " ", joined
+        ).split()
         if not any(c.isdigit() for c in w) and not re.search(r"\w\.\w|/|@", w)  # no links, domains, handles
     )
     tags = hashtags_for(words_only, wanted, request.voice, camel=camel)
@@ -233,7 +238,7 @@ class TemplateWriter:
         seed = _index(f"{subject}|{request.platform}") + request.variant
         emoji = ""
         if voice.emoji_allowed:
-            found = fitting_emoji(f"{subject} {request.brief} {' '.join(request.facts)}")
+            found = fitting_emoji(f"{subject} {request.brief} {request.details} {' '.join(request.facts)}")
             emoji = f" {found[0]}" if found else ""
         hooks = lines[_hook_kind(voice.tone, f"{request.brief} {subject}")]
         hook = str(hooks[seed % len(hooks)]).format(subject=subject, emoji=emoji)
@@ -270,7 +275,7 @@ class TemplateWriter:
         if not voice.emoji_allowed:  # the subject may carry emoji typed by the user
             text = strip_emoji(text)
         wanted = request.hashtags_exact if request.hashtags_exact is not None else request.hashtags_norm
-        tags = _tags(subject, request, wanted)
+        tags = _tags(subject, request, wanted, own_words=own_words)
         text, tags = apply_voice(text, tags, voice)
         counting = rule(request.platform).counting
         room = request.limit - (count("\n\n" + " ".join(f"#{t}" for t in tags), counting) if tags else 0)
@@ -289,7 +294,9 @@ class TemplateWriter:
         return template_summary(request, self.name)
 
     def split_thread(self, request: ThreadRequest) -> ThreadResult:
-        posts = split_into_posts(request.text, request.limit, request.counting, request.max_posts)
+        posts = list_posts(
+            request.text, request.limit, request.counting, request.max_posts
+        ) or split_into_posts(request.text, request.limit, request.counting, request.max_posts)
         return ThreadResult(posts=posts or [request.text.strip()], writer=self.name)
 
     def rewrite_tone(self, request: ToneRequest) -> TextResult:
