@@ -26,14 +26,16 @@ import statistics
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from agent.content.brief import Brief
+from agent.content.brief import Brief, Intent
 from agent.content.understand import fold, parse
+from agent.services.routing import SemanticRouter
+from integrations.embeddings import onnx_minilm_encoder
 
 DATA = Path(__file__).with_name("data") / "understanding"
 
@@ -136,12 +138,16 @@ def f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def evaluate_understanding(rows: Iterable[dict[str, Any]], verbose: bool = False) -> dict[str, Any]:
+def evaluate_understanding(
+    rows: Iterable[dict[str, Any]],
+    verbose: bool = False,
+    fallback: Callable[[str], Intent | None] | None = None,
+) -> dict[str, Any]:
     per_lang: dict[str, Counter[str]] = defaultdict(Counter)
     per_kind: dict[str, Counter[str]] = defaultdict(Counter)
     misses: list[str] = []
     for row in rows:
-        brief: Brief = parse(row["text"], attachments=tuple(row.get("attachments") or ()))
+        brief: Brief = parse(row["text"], attachments=tuple(row.get("attachments") or ()), fallback=fallback)
         got = brief.model_dump(mode="json")
         gold = row["expected"]
         c = per_lang[row["lang"]]
@@ -388,11 +394,29 @@ def main() -> None:
     )
     ap.add_argument("--limit", type=int, default=0, help="at most this many writing briefs")
     ap.add_argument(
+        "--routing",
+        default="on",
+        choices=("on", "off"),
+        help="semantic routing of requests no cue matches (on: as the studio does by default)",
+    )
+    ap.add_argument(
+        "--file", help="measure the requests of one file of the set instead (e.g. requests_dev3.jsonl)"
+    )
+    ap.add_argument(
         "--data-dir", type=Path, default=Path(tempfile.gettempdir()) / "studio-bench-understanding"
     )
     args = ap.parse_args()
     rows = load("requests.jsonl", args.split)
-    result = evaluate_understanding(rows, verbose=args.misses)
+    if args.file:
+        rows = [
+            json.loads(line) for line in (DATA / args.file).read_text(encoding="utf-8").splitlines() if line
+        ]
+    router = (
+        SemanticRouter(onnx_minilm_encoder, cache_dir=args.data_dir / "cache")
+        if args.routing == "on"
+        else None
+    )
+    result = evaluate_understanding(rows, verbose=args.misses, fallback=router)
     print_understanding(result, args.split)
     if args.misses:
         print("\n" + "\n".join(result["misses"]))

@@ -888,7 +888,8 @@ def parse(
     refs = _refs(folded)
     intents = _settle(_cues(folded), folded, body is not None, refs)
     if not intents:
-        guess = fallback(text) if fallback is not None and text else None
+        # with a file attached and no cue, the material decides (transcribe, describe, draft from it)
+        guess = fallback(text) if fallback is not None and text and not attachments else None
         if guess is not None:
             intents = [guess]
         elif attachments or len(text.split()) >= 3:

@@ -90,6 +90,11 @@ class Settings(BaseSettings):
         description="off (the template writer) | auto (the packaged default model) | a packaged model "
         "(qwen-0.5b, qwen-1.5b, smollm2-135m) | a path to a .gguf file.",
     )
+    semantic_routing: bool = Field(
+        default=True,
+        description="A request no cue word matches gets the intent of the most alike labelled requests "
+        "(all-MiniLM-L6-v2, loaded on the first such request) instead of being taken for a new post.",
+    )
     local_model_threads: int = Field(default=2, ge=1, le=64, description="CPU threads of the local model.")
     local_model_ctx: int = Field(default=4096, ge=512, le=32768, description="Context window in tokens.")
     local_model_port: int = Field(default=0, ge=0, le=65535, description="0: any free port on 127.0.0.1.")

@@ -18,6 +18,8 @@ from agent.services.dispatcher import dispatcher_for
 from agent.services.llm import choose_planner, local_writer, make_chat_model, start_local_model
 from agent.services.llm_writer import LLMWriter
 from agent.services.perception import Perception
+from agent.services.routing import SemanticRouter
+from integrations.embeddings import onnx_minilm_encoder
 from integrations.timer import SchedulerTimer
 from integrations.vision import make_vision_backend
 from integrations.vision.base import VisionBackend
@@ -63,6 +65,9 @@ def build_services(
         vision=vision if vision is not None else make_vision(settings),
         chat_model=model,
         local_model=local,  # stopped by Studio.open / close_local_model
+        router=SemanticRouter(onnx_minilm_encoder, cache_dir=settings.data_dir / "cache" / "routing")
+        if settings.semantic_routing
+        else None,  # cheap: the model loads on the first request no cue matches
     )
     if local is not None and local.owned and isinstance(writer, LLMWriter):
         # the caption prompt's static part, evaluated now (the bench joins it before it times turns)

@@ -7,6 +7,7 @@ through LangGraph's runtime (``ToolRuntime[Context]`` / ``Runtime[Context]``), h
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -14,6 +15,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage
 from sqlalchemy.engine import Engine
 
+from agent.content.brief import Intent
 from agent.content.writers.base import Writer
 from agent.core.security import CredentialBox
 from agent.core.settings import Settings
@@ -48,6 +50,7 @@ class Services:
     local_model: LocalModel | None = None  # the local model server this process uses (stopped at close)
     local_model_warm_up: threading.Thread | None = None  # evaluates the caption prompt's static part
     timer: SchedulerTimer | None = None  # when the embedded scheduler runs (Studio.open)
+    router: Callable[[str], Intent | None] | None = None  # semantic routing of requests no cue matches
 
     @property
     def backend(self) -> dict[str, str]:

@@ -81,25 +81,19 @@ def cache_key(class_texts: Sequence[str], terms: Sequence[Term], encoder_id: str
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def load_or_build(
-    cache_dir: Path | None,
-    class_texts: Sequence[str],
-    terms: Sequence[Term],
-    encoder_factory: Callable[[], Encoder],
-    encoder_id: str,
+def cached_matrix(
+    path: Path | None, fits: Callable[[np.ndarray], bool], build: Callable[[], np.ndarray]
 ) -> np.ndarray:
-    """The cached matrix when there is one for exactly these inputs, else build it (and cache it)."""
-    key = cache_key(class_texts, terms, encoder_id)
-    path = cache_dir / f"imagenet-vocab-{key}.npy" if cache_dir else None
+    """The matrix saved at ``path`` when it is readable and ``fits``, else ``build()`` saved there (written to
+    a temporary file, then renamed: a reader never sees half a file)."""
     if path is not None and path.exists():
         try:
-            matrix: np.ndarray = np.load(path, allow_pickle=False)
-            if matrix.shape == (len(class_texts), len(terms)):
-                return matrix
+            cached: np.ndarray = np.load(path, allow_pickle=False)
+            if fits(cached):
+                return cached
         except (OSError, ValueError):
-            log.warning("vision: unreadable label-map cache %s; rebuilding it", path)
-    log.info("vision: mapping %d ImageNet classes onto %d terms", len(class_texts), len(terms))
-    matrix = build_label_map(class_texts, terms, encoder_factory())
+            log.warning("unreadable embedding cache %s; rebuilding it", path)
+    matrix = build()
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npy.tmp")
@@ -111,6 +105,27 @@ def load_or_build(
             if os.path.exists(tmp):
                 os.unlink(tmp)
     return matrix
+
+
+def load_or_build(
+    cache_dir: Path | None,
+    class_texts: Sequence[str],
+    terms: Sequence[Term],
+    encoder_factory: Callable[[], Encoder],
+    encoder_id: str,
+) -> np.ndarray:
+    """The cached matrix when there is one for exactly these inputs, else build it (and cache it)."""
+    key = cache_key(class_texts, terms, encoder_id)
+
+    def build() -> np.ndarray:
+        log.info("vision: mapping %d ImageNet classes onto %d terms", len(class_texts), len(terms))
+        return build_label_map(class_texts, terms, encoder_factory())
+
+    return cached_matrix(
+        cache_dir / f"imagenet-vocab-{key}.npy" if cache_dir else None,
+        lambda m: m.shape == (len(class_texts), len(terms)),
+        build,
+    )
 
 
 def minilm_encoder() -> Encoder:

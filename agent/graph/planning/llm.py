@@ -4,12 +4,13 @@ fallback for a step the endpoint fails."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolMessage
 
+from agent.content.brief import Intent
 from agent.content.understand import parse
 from agent.core.db import session_scope
 from agent.core.repo.assets import PUBLIC_META_KEYS
@@ -40,7 +41,7 @@ class LLMPlanner:
         if system is None:  # once per turn: the brand's prompt and what the parser read from the message
             with session_scope(ctx.services.engine) as session:
                 system = system_prompt(session, user_id=ctx.user_id, platforms=platforms)
-            note = brief_note(state)
+            note = brief_note(state, ctx.services.router)
             system = f"{system}\n\n{note}" if note else system
             ctx.memo["system_prompt"] = system
         history = _bounded_history(state.get("messages", []), HISTORY_MESSAGES)
@@ -99,14 +100,16 @@ def with_attachment_note(history: list[AnyMessage], state: dict[str, Any]) -> li
     return history
 
 
-def brief_note(state: dict[str, Any]) -> str:
+def brief_note(state: dict[str, Any], router: Callable[[str], Intent | None] | None = None) -> str:
     """What the request parser read from the user's last message, for the model to plan with: how many
     drafts, the language, tone, facts (the only ones a post may state) and constraints."""
     human, _ = turn_messages(state.get("messages", []))
     text = message_text(human).strip()
     if not text:
         return ""
-    brief = parse(text, attachments=tuple(str(a.get("kind")) for a in state.get("assets") or []))
+    brief = parse(
+        text, attachments=tuple(str(a.get("kind")) for a in state.get("assets") or []), fallback=router
+    )
     parts = [f"intents: {', '.join(i.value for i in brief.intents)}"]
     if brief.platforms:
         parts.append(f"platforms named: {', '.join(brief.platforms)}")

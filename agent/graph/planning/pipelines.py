@@ -15,6 +15,7 @@ answer says what was heard, read and seen, then the drafts.
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from langchain_core.messages import AIMessage, AnyMessage
@@ -95,7 +96,7 @@ def _next(
     text: str,
     platforms: list[str],
     found: list[tuple[str, dict[str, Any]]],
-    tools: set[str],
+    tools: AbstractSet[str],
 ) -> list[dict[str, Any]]:
     ran = {name for name, _ in found}
     # links are read first; what they turn out to be joins the turn's assets

@@ -169,7 +169,7 @@ class RulesPlanner:
         human, turn = turn_messages(state.get("messages", []))
         text = message_text(human).strip()
         kinds = tuple(str(a.get("kind")) for a in state.get("assets") or [])
-        brief = parse(text, attachments=kinds)
+        brief = parse(text, attachments=kinds, fallback=ctx.services.router)
         intents = [Intent(i.value) for i in brief.intents] or [Intent.HELP]
         if intents == [Intent.OUT_OF_SCOPE]:
             reply = render("out_of_scope", platforms=platform_names())
