@@ -51,6 +51,7 @@ class Lexicon:
     count_nouns: str
     tones: dict[str, str]  # word -> canonical tone
     hashtags: re.Pattern[str]
+    no_hashtags: re.Pattern[str]
     no_emoji: re.Pattern[str]
     emoji: re.Pattern[str]
     max_chars: re.Pattern[str]
@@ -78,6 +79,7 @@ def lexicon() -> Lexicon:
         count_nouns=data["counts"]["nouns"],
         tones=tones,
         hashtags=re.compile(c["hashtags"], flags),
+        no_hashtags=re.compile(c["no_hashtags"], flags),
         no_emoji=re.compile(c["no_emoji"], flags),
         emoji=re.compile(c["emoji"], flags),
         max_chars=re.compile(c["max_chars"], flags),
@@ -122,17 +124,33 @@ _CSV_HEADER = re.compile(
 )
 
 
-def _cues(folded: str) -> list[Cue]:
+def _cues(folded: str, material_at: int | None = None) -> list[Cue]:
+    """The intents asked, in order; ``material_at`` is where the text given after "<task>: " starts."""
     bounds = [m.end() for m in _CLAUSE.finditer(folded)]
 
     def clause(at: int) -> int:
         return sum(1 for b in bounds if b <= at)
 
     found: list[Cue] = []
+    # a caption word inside another intent's cue is part of that cue ("descripción alternativa", "key points")
+    taken = [
+        m.span()
+        for intent, patterns in lexicon().intents.items()
+        if intent is not Intent.CAPTION
+        for p in patterns
+        for m in p.finditer(folded)
+    ]
+
+    def free(at: int) -> bool:
+        return not any(a <= at < b for a, b in taken)
+
     for intent, patterns in lexicon().intents.items():
         starts = [m.start() for p in patterns for m in p.finditer(folded)]
-        if intent is Intent.CAPTION and starts and (noun := _CAPTION_NOUN.search(folded)):
-            starts = [noun.start()]  # "write alt text … and a pinterest description": asked second
+        if intent is Intent.CAPTION:
+            starts = [s for s in starts if free(s)]
+            nouns = [m.start() for m in _CAPTION_NOUN.finditer(folded) if free(m.start())]
+            if starts and nouns:
+                starts = nouns[:1]  # "write alt text … and a pinterest description": asked second
         if starts:
             found.append(Cue(intent, min(starts), clause(min(starts))))
     if _CSV.match(folded) and _CSV_HEADER.search(folded.split("\n", 1)[0]):
@@ -141,6 +159,9 @@ def _cues(folded: str) -> list[Cue]:
         weak = [m.start() for p in lexicon().weak_caption for m in p.finditer(folded)]
         if weak:
             found.append(Cue(Intent.CAPTION, min(weak), clause(min(weak)), weak=True))
+    if material_at is not None and any(c.at < material_at for c in found):
+        # "legenda pro insta: … pra quem agendar até sexta": a cue word in the material is no request
+        found = [c for c in found if c.at < material_at]
     return sorted(found, key=lambda c: c.at)
 
 
@@ -150,7 +171,7 @@ _CAPTION_NOUN = re.compile(
 )
 _THIS_POST = re.compile(
     r"\b(?:this|that|the|these|my|este|esta|ese|esa|mi|esse|essa|meu|minha|ce|cette|mon|ma|diese\w*|mein\w*|"
-    r"questo|questa|il mio|la mia)\s+(?:\w+\s+)?(?:captions?|posts?|tweets?|legend\w*|leyenda|publicac\w+|"
+    r"questo|questa|il mio|la mia|\w+'s)\s+(?:\w+\s+)?(?:captions?|posts?|tweets?|legend\w*|leyenda|publicac\w+|"
     r"didascalia|beitrag)\b"
 )
 _REWRITE = re.compile(
@@ -159,15 +180,16 @@ _REWRITE = re.compile(
 )
 _NEW_POST = re.compile(
     r"(?<!#)\b(?:a|an|one|two|three|\d+|un|una|une|ein|einen|eine|um|uma|zwei|drei|dos|tres|deux|trois|due|tre|dois)\s+"
-    r"(?:(?!(?:and|y|et|und|e|then|or|o|ou|oder)\b)[\w]+[ -]){0,2}(?:posts?|beitrag\w*|publicacion\w*|publications?|postagem|pubblicazion\w+|tweets?)\b"
+    r"(?:(?!(?:and|y|et|und|e|then|or|o|ou|oder|i|we|you|before|after|when|to)\b)[\w]+[ -]){0,2}(?:posts?|beitrag\w*|publicacion\w*|publications?|postagem|pubblicazion\w+|tweets?)\b"
 )
 _POST_ABOUT = re.compile(
-    r"(?<!the )(?<!this )(?<!that )(?<!my )(?<!our )\b(?:posts?|captions?|tweets?)\s+(?:about|on|for|sobre|sur|uber|su)\b"
+    r"(?<!the )(?<!this )(?<!that )(?<!my )(?<!our )(?<!to )\b(?:posts?|captions?|tweets?)\s+"
+    r"(?:about|on|for|sobre|sur|uber|su|announcing|promoting|celebrating|introducing|anunciando|annoncant|annunciando)\b"
     r"(?!\s*(?:x|twitter|instagram|insta|ig|linkedin|facebook|fb|tiktok|youtube|pinterest|threads|bluesky|mastodon)\b)"
 )
 _CODE_OR_OFFICE = re.compile(
     r"\b(python|javascript|sql|regex|function|code|script in|excel\w*|formula|formel|spreadsheet|planilha|"
-    r"tableur|hoja de calculo)\b"
+    r"tableur|hoja de calculo|cover letter|letter to|carta|lettre|brief an|lettera|resume|curriculum|cv)\b"
 )
 _ACTS_ON_EXISTING = frozenset(
     {
@@ -210,11 +232,24 @@ _STANDING = re.compile(
 )
 _TAGS_AS_CONSTRAINT = re.compile(
     r"(?:[,.;]\s*\d{1,2}\s+hashtags?\s*[.!]?\s*$|\b(?:with|w/|including|con|avec|mit|com|inkl\w*)\s+(?:some\s+|a few\s+|\d{1,2}\s+|\w+\s+)?"
-    r"(?:relevant\s+)?hashtags?|\+\s*\d{1,2}\s+hashtags?|\b(?:no|without|zero|sin|sans|pas de|aucun|ohne|keine?|sem|senza|nessun)\s+hashtags?)"
+    r"(?:relevant\s+)?hashtags?|\+\s*\d{1,2}\s+hashtags?|\b\d{1,2}\s+hashtags?\s+(?:max\w*|tops|at most|min\w*))"
+)
+_TONE_ASKED = re.compile(
+    r"\b(?:more|less|mas|menos|plus|moins|piu|meno|mais|mehr|weniger|tone|tono|ton|tom|tonalit\w*|sounds?|suena|"
+    r"sonne|klingt|soa|suona|voice|voz|voix|stimme|voce|\w+er\s+(?:formulier\w*|schreib\w*|mach\w*|klingen))\b"
 )
 _TAGS_FOR_POST = re.compile(
     r"hashtags?\b.{0,40}\b(?:for|para|pour|fur|per|pro|zu)\b.{0,40}\b(?:post|caption|video|reel|pin|beitrag|publicacion)"
 )
+
+
+def _without_cues(folded: str, intent: Intent) -> str:
+    """The request with the words of one intent's cues blanked out."""
+    chars = list(folded)
+    for p in lexicon().intents[intent]:
+        for m in p.finditer(folded):
+            chars[m.start() : m.end()] = " " * (m.end() - m.start())
+    return "".join(chars)
 
 
 def _settle(found: list[Cue], folded: str, has_body: bool, refs: list[int]) -> list[Intent]:
@@ -269,7 +304,8 @@ def _settle(found: list[Cue], folded: str, has_body: bool, refs: list[int]) -> l
         if cues[Intent.TONE].clause == first or not _REWRITE.search(folded):
             drop(Intent.TONE)  # "a funny TikTok text …", "… Serious tone.": the tone of the new post
     others = (set(cues) & _ACTS_ON_EXISTING) - {Intent.HASHTAGS}
-    tags_constraint = _TAGS_AS_CONSTRAINT.search(folded)
+    no_tags = lexicon().no_hashtags.search(folded)
+    tags_constraint = no_tags or _TAGS_AS_CONSTRAINT.search(folded)
     new_post = _NEW_POST.search(folded) or _POST_ABOUT.search(
         folded
     )  # "… and give me a linkedin post": a new post, even with "post"
@@ -282,8 +318,8 @@ def _settle(found: list[Cue], folded: str, has_body: bool, refs: list[int]) -> l
         drop(Intent.CAPTION)  # "schedule this post", "hashtags for my post": no new post is asked
     if has(Intent.CAPTION) and others and _THIS_POST.search(folded) and not _WRITE_VERB.search(folded):
         drop(Intent.CAPTION)  # "improve this caption", "translate the instagram caption"
-    if has(Intent.HASHTAGS) and has(*_NEW_CONTENT) and tags_constraint:
-        drop(Intent.HASHTAGS)  # "a caption with 5 hashtags": a constraint of the caption
+    if has(Intent.HASHTAGS) and (no_tags or (has(*_NEW_CONTENT) and tags_constraint)):
+        drop(Intent.HASHTAGS)  # "a caption with 5 hashtags", "… sin hashtags": a constraint, not a request
     if has(Intent.HASHTAGS) and has(Intent.CAPTION) and _TAGS_FOR_POST.search(folded):
         drop(Intent.CAPTION)  # "hashtags for my bakery post"
     if has(Intent.CAPTION) and has(Intent.TRANSLATE, Intent.TONE) and (has_body or refs):
@@ -308,10 +344,12 @@ def _settle(found: list[Cue], folded: str, has_body: bool, refs: list[int]) -> l
         has(Intent.ALT_TEXT)
         and has(Intent.CAPTION)
         and not re.search(
-            r"\b(caption|description|post|legend|leyenda|didascalia|beschreibung|descri)", folded
+            r"\b(caption|description|post|legend|leyenda|didascalia|beschreibung|descri)",
+            _without_cues(folded, Intent.ALT_TEXT),
         )
     ):
-        drop(Intent.CAPTION)  # "write alt text for this image"
+        # "write alt text for this image", "write a description of it for screen readers"
+        drop(Intent.CAPTION)
     if has(Intent.SCORE) and has(Intent.BEST_TIME) and "score" not in folded:
         drop(Intent.SCORE)
     if has(Intent.CANCEL_POST) and re.search(
@@ -320,10 +358,17 @@ def _settle(found: list[Cue], folded: str, has_body: bool, refs: list[int]) -> l
         drop(Intent.PUBLISH_NOW)  # "don't publish draft 10 after all"
     if has(Intent.RESCHEDULE) and not re.search(r"[\"“‘'«]", folded):
         drop(Intent.EDIT)  # "cambia el post 8 al viernes": a new time, not new words
-    if has(Intent.COMPARE) and has(Intent.METRICS) and len(cues) == 2:
-        drop(Intent.METRICS)  # "how are we doing vs Allbirds"
-    if has(Intent.VOICE_RULES, Intent.RECALL, Intent.HELP) and caption is not None and names_no_post:
-        drop(Intent.CAPTION)  # "which rules do you follow when you write for me"
+    if (
+        set(cues) == {Intent.COMPARE, Intent.METRICS}
+        and cues[Intent.COMPARE].clause == cues[Intent.METRICS].clause
+    ):
+        drop(Intent.METRICS)  # "how are we doing vs Allbirds"; "how did we do in May, and vs Lush?" asks both
+    if (
+        has(Intent.VOICE_RULES, Intent.RECALL, Intent.HELP)
+        and caption is not None
+        and (names_no_post or (has(Intent.VOICE_RULES) and _THIS_POST.search(folded)))
+    ):
+        drop(Intent.CAPTION)  # "which rules do you follow when you write for me / my captions"
     if has(Intent.RESCHEDULE, Intent.PUBLISH_NOW, Intent.QUEUE, Intent.CANCEL_POST):
         drop(Intent.SCHEDULE)  # "what's in my schedule", "cancel the scheduled post 5"
     if has(Intent.SUMMARY) and has(Intent.CAPTION) and not _CAPTION_NOUN.search(folded):
@@ -334,14 +379,38 @@ def _settle(found: list[Cue], folded: str, has_body: bool, refs: list[int]) -> l
         drop(Intent.TONE)
     if has(Intent.OUT_OF_SCOPE) and _CODE_OR_OFFICE.search(folded) and not _CAPTION_NOUN.search(folded):
         drop(Intent.SCRIPT, Intent.CAPTION)  # "un script Python": code, not a video script
-    if has(Intent.TONE) and has(Intent.IMPROVE) and "tone" not in folded:
-        drop(Intent.TONE)
+    if has(Intent.TONE) and has(Intent.IMPROVE) and "tone" not in folded and _tone(folded) is None:
+        drop(Intent.TONE)  # "improve it, make it sound better"; "melhora o 3, deixa mais divertido" is both
+    if (
+        has(Intent.TONE)
+        and not has(Intent.REMEMBER)
+        and _tone(folded) is None
+        and not _TONE_ASKED.search(folded)
+    ):
+        # "why did post 27 tank? rewrite it so it doesn't happen again": no tone is named, a better post is
+        intents[intents.index(Intent.TONE)] = Intent.IMPROVE
+        cues[Intent.IMPROVE] = cues.pop(Intent.TONE)
+    if has(Intent.VARIANTS) and has(Intent.TONE) and _tone(folded) is None and not _REWRITE.search(folded):
+        drop(Intent.TONE)  # "faz mais 2 opções do 13 com uma chamada mais forte": how the variants differ
+    if (
+        has(Intent.SUMMARY)
+        and has(Intent.CAPTION)
+        and re.match(r"[\w' ]{0,20}:", folded[cues[Intent.SUMMARY].at :])
+    ):
+        drop(Intent.SUMMARY)  # "Draft a LinkedIn post … Key points: syncs call notes …" labels the material
     if (
         has(Intent.COMPARE)
-        and len(cues) > 1
-        and not re.search(r"compet|concurr|konkurr|wettbewerb|concorr", folded)
+        and has(*_NEW_CONTENT, Intent.REMEMBER)
+        and not (has(*_NEW_CONTENT) and re.search(r"compet|concurr|konkurr|wettbewerb|concorr", folded))
     ):
+        # "title ideas for a video comparing the Kindle and the Kobo", "never mention competitors": a subject
         drop(Intent.COMPARE)
+    if has(Intent.VOICE_RULES):
+        drop(Intent.RECALL)  # "remind me what my brand voice settings are"
+    if has(Intent.LINK_SLACK) and not refs:
+        drop(Intent.APPROVE)  # "connect Slack so the team can approve drafts there"
+    if has(Intent.CANCEL_POST) and not re.search(r"[\"“‘'«]", folded):
+        drop(Intent.EDIT)  # "togli dalla programmazione il post 15": the post goes, not some words
     if has(Intent.HELP) and has(Intent.CAPTION) and re.search(r"\bcan you (?:post|write) for me\b", folded):
         drop(Intent.CAPTION)  # "how does this work, can you post for me on tiktok?" asks what it can do
     return intents
@@ -430,7 +499,7 @@ _NUMBER_WORD = re.compile(
     r"captions?|posts?|tweets?|variants?|ideas?|hashtags?|tags?)[a-z]"
 )
 _CAPITALIZED = re.compile(
-    r"(?<![\w#@])([A-ZÁÉÍÓÚÀÈÌÒÙÂÊÎÔÛÄËÏÖÜÇÑ][\w'’&-]+(?:\s+(?:de |del |la |du |von |da |di )?[A-ZÁÉÍÓÚÀÈÌÒÙÂÊÎÔÛÄËÏÖÜÇÑ][\w'’&-]+)*)"
+    r"(?<![\w#@])([A-ZÁÉÍÓÚÀÈÌÒÙÂÊÎÔÛÄËÏÖÜÇÑ][\w'’&-]+(?:[ \t]+(?:de |del |la |du |von |da |di )?[A-ZÁÉÍÓÚÀÈÌÒÙÂÊÎÔÛÄËÏÖÜÇÑ][\w'’&-]+)*)"
 )
 _NOT_NAMES = re.compile(
     rf"^(?:i|we|our|my|the|a|an|please|write|draft|give|make|create|translate|hey|hi|ok|instagram|linkedin|"
@@ -524,7 +593,7 @@ def _count_pattern() -> re.Pattern[str]:
     """ "3 captions", "tres versiones", "zwei Beiträge": a number before what is counted (group 1)."""
     lx = lexicon()
     number = r"\d{1,2}|" + "|".join(sorted(lx.count_words, key=len, reverse=True))
-    return re.compile(rf"(?<!#)\b({number})\s+{lx.count_nouns}(?!\s*#?\d)")
+    return re.compile(rf"(?<!#)(?<!out of )\b({number})\s+{lx.count_nouns}(?!\s*#?\d)")
 
 
 def _count(folded: str) -> int | None:
@@ -542,6 +611,8 @@ def _count(folded: str) -> int | None:
 
 
 def _tone(folded: str) -> str | None:
+    # "say 'friendly' instead": a word of the text, not the tone asked
+    folded = _QUOTED_WORDS.sub(" ", folded)
     words = lexicon().tones
     for word in sorted(words, key=len, reverse=True):
         if re.search(rf"\b{re.escape(word)}\b", folded):
@@ -549,19 +620,30 @@ def _tone(folded: str) -> str | None:
     return None
 
 
+_QUOTED_WORDS = re.compile(r"(?<!\w)[\"“‘'«][^\"”’'»]{1,40}[\"”’'»](?!\w)")
 _Q = "[\"“‘'«]"
 _QE = "[\"”’'»]"
 # "include @northernmktg", "include the link fuji.example.com/x", "use the code SPRING10" (no quotes)
+# "mets le lien lesgensduquai.fr/12", "coloca o link da loja: horta.com.br", "bitte anhängen: griffwerk.de/kurse"
 _INCLUDE_TOKEN = re.compile(
-    r"\b(?:include|mention|add|use|incluye|inclus|mentionne|erwahne|inclua|mencione|includi|menziona)\s+"
-    r"(?:the\s+(?:link|handle|code|hashtag|url)\s+|el\s+(?:enlace|codigo)\s+|le\s+(?:lien|code)\s+)?"
+    r"\b(?:include|mention|add|use|put|incluye|inclus|mentionne|erwahne|inclua|mencione|includi|menziona|"
+    r"pon|agrega|anade|mets|ajoute|fug\w*|anhangen|coloca|poe|adiciona|metti|aggiungi)\s*:?\s+"
+    r"(?:(?:the|el|le|la|o|a|den|die|das|il|lo)\s+(?:link|handle|code|codigo|codice|hashtag|url|enlace|lien)"
+    r"(?:\s+(?:da|de|del|della|der|du|of|to)\s+\w+)?\s*:?\s+)?"
     r"(@[\w.]+|(?:https?://)?[\w-]+\.[\w./-]+|[A-Z0-9]{4,}\b)",
     re.IGNORECASE,
 )
 # "always use 'folks' instead of 'guys'", "never 'Brew Haus'", "que no diga 'barato'", "non usiamo mai la parola 'x'"
 _AVOID_QUOTED = re.compile(
     rf"\b(?:never|instead of|not|no diga\w*|nunca|jamais|niemals|nie|nunca|mai|non usiamo mai la parola|en vez de|"
-    rf"em vez de|au lieu de|statt|invece di)\s+(?:the word\s+|la palabra\s+|le mot\s+|das wort\s+|a palavra\s+)?"
+    rf"em vez de|au lieu de|statt|invece di|take out|remove|delete|cut|quita\w*|elimina\w*|enleve\w*|supprime\w*|"
+    rf"entfern\w*|streich\w*|tira\w*|togli\w*)\s+(?:(?:say|use|fala|falamos|dizemos|usamos|decimos|sagen)\s+)?"
+    rf"(?:the word\s+|la palabra\s+|le mot\s+|das wort\s+|a palavra\s+|la parola\s+)?"
+    rf"{_Q}([^\"”’'»]{{1,40}}){_QE}"
+)
+# "bei uns heißt es immer 'Team Griffwerk'", "sempre 'aluno'", "always 'folks'"
+_ALWAYS_QUOTED = re.compile(
+    rf"\b(?:always|siempre|toujours|immer|sempre)\s+(?:(?:say|use|write|decimos|usamos|dire|sagen|fala|falamos|diciamo)\s+)?"
     rf"{_Q}([^\"”’'»]{{1,40}}){_QE}"
 )
 # "swap 'buy now' for 'shop now'", "troca 'promoção' por 'oferta'", "remplace 'x' par 'y'"
@@ -575,7 +657,8 @@ _SWAP = re.compile(
 _ABOUT_N = re.compile(
     r"\b(\d{1,2})\s*(?:max|tops|or so|ish|stuck|maximum|maximo|massimo)\b|"
     r"\b(?:unos|unas|about|around|like|so|etwa|environ|circa|cerca de|uns|umas|tipo|max|maximum)\s+(\d{1,2})\b|"
-    r"\b(\d{1,2})\s+(?:of them|de ellos|stuck)\b"
+    r"\b(\d{1,2})\s+(?:of them|de ellos|stuck)\b|hashtags?\s*\((\d{1,2})\)|"
+    r"\b(?:exactly|exactamente|exactement|genau|exatamente|esattamente|ne vorrei|ne voglio|quiero|je veux|quero)\s+(\d{1,2})\b"
 )
 _CHARS_MAX = re.compile(
     r"\b(\d{2,4})\s*(?:characters|chars|caracteres|zeichen|caratteri)\s*(?:max|maximum|or less|tops|at most)\b|"
@@ -598,12 +681,10 @@ def _constraints(text: str, folded: str) -> Constraints:
     if m := lx.hashtags.search(folded):
         raw = m.group(1)
         c.hashtags = int(raw) if raw.isdigit() else lx.count_words.get(raw, {"one": 1}.get(raw))
-    elif re.search(
-        r"\b(?:no|without|zero|sin|sans|pas de|aucun|ohne|keine?|sem|senza|nessun)\s+hashtags?\b", folded
-    ):
+    elif lx.no_hashtags.search(folded):
         c.hashtags = 0
-    elif "hashtag" in folded and (m := _ABOUT_N.search(folded)):
-        c.hashtags = int(m.group(1) or m.group(2) or m.group(3))
+    elif re.search(r"hashtag|(?<![\w#])#s\b", folded) and (m := _ABOUT_N.search(folded)):
+        c.hashtags = int(next(g for g in m.groups() if g))
     if lx.no_emoji.search(folded):
         c.emoji = False
     elif lx.emoji.search(folded):
@@ -611,7 +692,12 @@ def _constraints(text: str, folded: str) -> Constraints:
     if m := lx.max_chars.search(folded) or _CHARS_MAX.search(folded):
         c.max_chars = int(next(g for g in m.groups() if g))
     include = [m.span(1) for m in lx.must_include.finditer(folded)]
-    include += [m.span(1) for m in _INCLUDE_TOKEN.finditer(folded)]
+    include += [
+        m.span(1)
+        for m in _INCLUDE_TOKEN.finditer(folded)
+        if not re.fullmatch(r"[a-z]+", text[m.start(1) : m.end(1)])  # a code is "SPRING10", not "competitors"
+    ]
+    include += [m.span(1) for m in _ALWAYS_QUOTED.finditer(folded)]
     include += [m.span(2) for m in _SWAP.finditer(folded)]
     include += [m.span(1) for m in _END_WITH.finditer(folded)] + [
         m.span(1) for m in _SAY_INSTEAD.finditer(folded)
@@ -656,21 +742,46 @@ _SUMMARY_LENGTH = re.compile(
 
 
 _REF_LIST = re.compile(
-    r"\b(?:drafts|posts|entwurfe|brouillons|borradores|rascunhos|bozze|beitrage|publicaciones|publications)\s+"
+    r"\b(?:drafts?|posts?|entwurfe|brouillons|borradores|rascunhos|bozze|beitrage|publicaciones|publications)\s+"
     r"#?(\d{1,6})((?:\s*(?:,|and|y|et|und|e|&)\s*#?\d{1,6})+)"
 )
 _REF_AFTER_VERB = re.compile(
-    r"\b(?:approve|apruebo|aprueba|approuve|valide|approvo|approva|aprovo|aprova|freigeben|posta|publica|"
+    r"\b(?:approve|approved:?|apruebo|aprueba|approuve|valide|approvo|approva|aprovo|aprova|freigeben|posta|publica|edit|"
     r"pubblica|publie|cancela|annulla|annule)\s+(?:el|la|le|o|a|il|lo|den|die|das|number|numero|nr\.?)?\s*#?"
     r"(\d{1,4})((?:\s*(?:,|and|y|et|und|e|&)\s*(?:el|la|le|o|a|il|#)?\s*\d{1,4})*)\b(?!\s*(?:%|am|pm|h\b|uhr|:))"
 )
-_REF_NUMBER = re.compile(r"\b(?:nr\.?|numero|number|no\.)\s*#?(\d{1,6})\b")
+_REF_NUMBER = re.compile(r"\b(?:nr\.?|numero|number|nummer|no\.)\s*#?(\d{1,6})\b")
+# "programa el 11 …", "le 21, tu me le cales …", "dale el visto bueno al 8 y al 9", "which of 14, 15 and 16":
+# a number after an article is a draft when the request acts on drafts (not "el 18 de mayo", "a las 7")
+_REF_BARE = re.compile(
+    rf"(?:^|(?<=[\s,:;]))(?:el|la|le|lo|il|o|a|al|del|do|da|della|nel|no|na|of|approved:?)\s+#?(\d{{1,4}})"
+    rf"((?:\s*(?:,|and|y|et|und|e|o|ou|oder|or|&)\s*(?:el|la|le|o|a|il|al|#)?\s*\d{{1,4}})*)\b"
+    rf"(?!\s*(?:%|:\d|[.,]\d|am\b|pm\b|h\b|h\d|uhr|de\s|of\s|€|\$|eur|hor|heure|ore\b|min|dias?\b|days?\b|jours?\b|"
+    rf"tage?\b|giorni|seman|week|caract|charact|zeichen|caratt|person|people|pessoas|leute|(?:al|a|-|–|bis|to|au)\s*\d|"
+    rf"(?:{_MONTHS})\b))"
+)
+_ON_DRAFTS = frozenset(
+    {
+        Intent.SCHEDULE,
+        Intent.PUBLISH_NOW,
+        Intent.APPROVE,
+        Intent.CANCEL_POST,
+        Intent.RESCHEDULE,
+        Intent.EDIT,
+        Intent.SCORE,
+        Intent.VARIANTS,
+        Intent.IMPROVE,
+        Intent.TRANSLATE,
+        Intent.TONE,
+    }
+)
 _RULE_REF = re.compile(
     r"\b(?:rules?|regla|regle|regel|regra|regola)\s*(?:#|n[o°º.]\s*|nr\.?\s*|number\s+|numero\s+)?\d"
 )
 
 
-def _refs(folded: str) -> list[int]:
+def _refs(folded: str, bare: bool = False) -> list[int]:
+    """The drafts referred to, in order; ``bare``: also numbers after an article ("programa el 11")."""
     out: list[int] = []
     found: list[tuple[int, int]] = []  # (position, draft id)
     rules = [m.span() for m in _RULE_REF.finditer(folded)]
@@ -678,7 +789,11 @@ def _refs(folded: str) -> list[int]:
         if any(a <= m.start() < b or a <= m.end() - 1 < b for a, b in rules):
             continue  # "remove rule #2": a rule, not a draft
         found.append((m.start(), int(m.group(1) or m.group(2))))
-    for m in [*_REF_LIST.finditer(folded), *_REF_AFTER_VERB.finditer(folded)]:
+    for m in [
+        *_REF_LIST.finditer(folded),
+        *_REF_AFTER_VERB.finditer(folded),
+        *(_REF_BARE.finditer(folded) if bare else ()),
+    ]:
         found.append((m.start(1), int(m.group(1))))
         found += [(m.start(2), int(n)) for n in re.findall(r"\d{1,6}", m.group(2))]
     found += [(m.start(), int(m.group(1))) for m in _REF_NUMBER.finditer(folded)]
@@ -775,7 +890,7 @@ _WORKS_ON_TEXT = frozenset(
         Intent.EDIT,
     }
 )
-_QUOTED = re.compile(r"[\"“«']([^\"”»']{8,2000})[\"”»']")
+_QUOTED = re.compile(r"(?:[\"“«]|(?<!\w)')((?:[^\"”»']|\w'\w){8,2000})(?:[\"”»]|'(?!\w))")  # not "l'heure"
 _COMPARE_TO = re.compile(
     r"\b(?:vs\.?|versus|to|with|against|par rapport a|com o d[ao]|com a d[ao]|con quello di|con quella di|"
     r"mit dem von|mit der von|con el de|con la de|avec celui de|avec celle de|compared to|like)\s+(.+)$"
@@ -886,7 +1001,9 @@ def parse(
     folded = fold(text)
     body = body_of(text)
     refs = _refs(folded)
-    intents = _settle(_cues(folded), folded, body is not None, refs)
+    given_at = text.find(body) if body else -1
+    material_at = given_at if given_at > 0 and "\n" not in text[:given_at] else None  # after "<task>: "
+    intents = _settle(_cues(folded, material_at), folded, body is not None, refs)
     if not intents:
         # with a file attached and no cue, the material decides (transcribe, describe, draft from it)
         guess = fallback(text) if fallback is not None and text and not attachments else None
@@ -896,6 +1013,8 @@ def parse(
             intents = [Intent.CAPTION]
         else:
             intents = [Intent.HELP]
+    if not refs and not (body and _WORKS_ON_TEXT & set(intents)) and _ON_DRAFTS & set(intents):
+        refs = _refs(folded, bare=True)
     head = text[: text.find(body)] if body and body in text else text  # "escribe el post en inglés: <body>"
     language = requested_language(text if Intent.TRANSLATE in intents else head)
     asked = language is not None

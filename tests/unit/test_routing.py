@@ -24,8 +24,8 @@ def router(tmp_path_factory: pytest.TempPathFactory) -> SemanticRouter:
 @pytest.mark.parametrize(
     ("text", "intent"),
     [
-        ("#7 → spanish please", Intent.TRANSLATE),
-        ("whats lined up for tmrw", Intent.QUEUE),
+        ("#7 but in the language of Goethe", Intent.TRANSLATE),
+        ("whats on deck for tmrw", Intent.QUEUE),
         ("kill it, the thing at 5", Intent.CANCEL_POST),
     ],
 )

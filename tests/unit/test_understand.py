@@ -87,9 +87,70 @@ def test_the_development_sets_stay_read_as_labelled() -> None:
     """A regression floor on the sets the parser was tuned on (the held-out third is measured by the bench)."""
     rows = [
         json.loads(line)
-        for name in ("requests_extra.jsonl", "requests_dev2.jsonl")
+        for name in ("requests_extra.jsonl", "requests_dev2.jsonl", "requests_dev3.jsonl")
         for line in (DEV / name).read_text(encoding="utf-8").splitlines()
         if line.strip()
     ]
     right = sum(parse(r["text"]).intents == [Intent(i) for i in r["expected"]["intents"]] for r in rows)
     assert right / len(rows) >= 0.98, f"{right}/{len(rows)}"
+
+
+@pytest.mark.parametrize(
+    ("text", "intents"),
+    [
+        # alt text: a description of an image for blind / visually impaired readers or screen readers
+        (
+            "could you write a short description of this photo for people using screen readers",
+            [Intent.ALT_TEXT],
+        ),
+        ("décris cette image pour les personnes aveugles", [Intent.ALT_TEXT]),
+        ("bitte eine Bildbeschreibung für sehbehinderte Menschen", [Intent.ALT_TEXT]),
+        ("write an instagram post: our venue is now fully wheelchair accessible", [Intent.CAPTION]),
+        # summary: the gist, the main points
+        ("what are the key takeaways from this webinar recording?", [Intent.SUMMARY]),
+        ("dammi l'essenziale di questo articolo", [Intent.SUMMARY]),
+        ("me diz o essencial desse relatório", [Intent.SUMMARY]),
+        # cancel: take a post out of the schedule
+        ("take the 6pm facebook post off the schedule, the venue cancelled", [Intent.CANCEL_POST]),
+        ("elimina de la programación el post del viernes", [Intent.CANCEL_POST]),
+        # edit: in draft N change X
+        ("nel post 3 cambia la data in sabato", [Intent.EDIT]),
+        ("draft 9 has a typo in the date, it should be May 12", [Intent.EDIT]),
+        # out of scope: errands and artefacts that are not posts
+        ("can you write me a letter to my landlord about the broken heating", [Intent.OUT_OF_SCOPE]),
+        ("ricordami di pagare la bolletta venerdì", [Intent.OUT_OF_SCOPE]),
+        ("wer hat gestern das Spiel gewonnen?", [Intent.OUT_OF_SCOPE]),
+        ("post for linkedin about our insurance agency's new office in Porto", [Intent.CAPTION]),
+        # voice rules, help, diagnose, metrics, queue
+        ("muéstrame las pautas de estilo que usas para mis textos", [Intent.VOICE_RULES]),
+        ("montre-moi ce que je peux faire ici", [Intent.HELP]),
+        ("warum sind meine Aufrufe diese Woche gesunken?", [Intent.DIAGNOSE]),
+        ("which was my top performing reel in March?", [Intent.METRICS]),
+        ("what's lined up for instagram tomorrow?", [Intent.QUEUE]),
+        # variants and score of a given draft or line
+        ("dame tres ganchos alternativos para el borrador 5", [Intent.VARIANTS]),
+        ("is this caption any good? 'Fresh bread, every single morning.'", [Intent.SCORE]),
+        ("de 1 a 10, quanto dás ao rascunho 4?", [Intent.SCORE]),
+        # a hashtag ban is a constraint of the post, not a hashtag request
+        ("escribe un post sobre nuestro café de especialidad, nada de hashtags", [Intent.CAPTION]),
+        # several intents, in the order asked
+        (
+            "a post announcing our summer sale, then 2 alternative versions",
+            [Intent.CAPTION, Intent.VARIANTS],
+        ),
+        ("rate draft 5 out of 10 and then improve it", [Intent.SCORE, Intent.IMPROVE]),
+    ],
+)
+def test_concepts_are_read_in_phrasings_no_set_holds(text: str, intents: list[Intent]) -> None:
+    assert parse(text).intents == intents
+
+
+def test_slots_of_requests_that_act_on_drafts() -> None:
+    assert parse("programa el 11 para el 18 de mayo a las 9").draft_refs == [11]
+    assert parse("le 6 et le 8, tu les publies maintenant ?").draft_refs == [6, 8]
+    brief = parse("take out the word 'cheap' in draft 4")
+    assert (brief.intents, brief.draft_refs, brief.constraints.must_avoid) == ([Intent.EDIT], [4], ["cheap"])
+    assert parse("caption for our candle shop, NIENTE HASHTAG").constraints.hashtags == 0
+    assert parse("hashtags for our coffee shop post, 10 max").constraints.hashtags == 10
+    assert parse("a caption for our new salad bar with lots of emojis").constraints.emoji is True
+    assert parse("in draft 3 say 'cosy' instead of 'warm'").tone is None  # the quoted words are the text's
