@@ -1,8 +1,10 @@
 """Rewriting tools: a post in another language or another tone, and alt text for an image.
 
 Each rewrite is a NEW draft in the original's variant group (the original stays), fitted to the platform
-by the same rules as every other output (voice rules, hashtag cap, condense, last-resort trim). A writer
-that cannot do a task says so: the template writer does not translate, and the reply tells the user.
+by the same rules as every other output (voice rules, hashtag cap, condense, last-resort trim). Beside the
+template writer, translations and tone rewrites go to the rewrite model (the packaged local model, started on
+the first rewrite: ``agent.services.rewriting``), behind the same checks; a writer that cannot do a task says
+so (the template writer does not translate), and the reply tells the user.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from agent.core.models import Draft
 from agent.core.repo import assets as asset_repo
 from agent.services.context import Context
 from agent.services.results import AltTextResult, NoticeResult, ToolOutput
+from agent.services.rewriting import rewrite_writer
 from prompts.languages import language_name, normalize_language
 from prompts.platforms import PlatformRule
 from tools.common import Target, load_target, tool_errors, user_session
@@ -165,7 +168,7 @@ def translate(
         if source_language == code:
             return _notice(f"That post is already in {name}.")
         voice = voice_for(session, user_id=ctx.user_id, platform=r.name).model_copy(update={"language": code})
-        result = ctx.services.writer.translate(
+        result = rewrite_writer(ctx.services.writer, ctx.services.rewriter).translate(
             TranslateRequest(
                 platform=r.name,
                 platform_label=r.label,
@@ -179,10 +182,11 @@ def translate(
             )
         )
         if not result.changed:
-            reason = result.note or f"{result.writer} could not translate it."
-            if result.fallback_reason:
-                reason += f" ({result.fallback_reason})"
-            raise ToolFailed(reason)
+            if result.fallback_reason:  # a model was asked and failed: the template's "no model" is not it
+                raise ToolFailed(
+                    f"The model could not translate it into {name} ({result.fallback_reason}), so I saved nothing."
+                )
+            raise ToolFailed(result.note or f"{result.writer} could not translate it.")
         _check_translation(ctx, result.text, body, result.writer, code)
         view, new_text, new_tags = _save_result(
             session,
@@ -220,17 +224,25 @@ def rewrite_tone(
         voice = voice_for(session, user_id=ctx.user_id, platform=r.name)
         if draft is not None and (draft.meta or {}).get("language"):
             voice = voice.model_copy(update={"language": draft.meta["language"]})
-        result = ctx.services.writer.rewrite_tone(
-            ToneRequest(
-                platform=r.name,
-                platform_label=r.label,
-                limit=room_for(r, tags),
-                counting=r.counting,
-                text=body,
-                tone=tone,
-                voice=voice,
-            )
+        request = ToneRequest(
+            platform=r.name,
+            platform_label=r.label,
+            limit=room_for(r, tags),
+            counting=r.counting,
+            text=body,
+            tone=tone,
+            voice=voice,
         )
+        writer = rewrite_writer(ctx.services.writer, ctx.services.rewriter)
+        result = writer.rewrite_tone(request)
+        added = unsupported_facts(result.text, body) if writer is not ctx.services.writer else []
+        if added:  # the rewrite model said what the post does not: the template writer's small rewrite
+            result = ctx.services.writer.rewrite_tone(request)
+            result = result.model_copy(
+                update={
+                    "fallback_reason": f"the local model added what the post does not say ({', '.join(added)})"
+                }
+            )
         if not result.changed:
             return _notice(f"I found nothing to change for a {tone} tone. " + (result.note or ""))
         view, new_text, new_tags = _save_result(

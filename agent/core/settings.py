@@ -90,6 +90,14 @@ class Settings(BaseSettings):
         description="off (the template writer) | auto (the packaged default model) | a packaged model "
         "(qwen-0.5b, qwen-1.5b, smollm2-135m) | a path to a .gguf file.",
     )
+    # off by default too: the packaged models mistranslate plain posts ("Come early!" -> "¡Vamos a llegar
+    # tarde!", oat -> maíz), and a wrong translation is worse than the honest "I cannot translate" (README)
+    rewrite_model: str = Field(
+        default="off",
+        description="A model that translates and rewrites tone while captions come from the template writer "
+        "(local_model off, no endpoint): off | auto | a packaged model | a .gguf file. Started on the first "
+        "translation or tone rewrite, never at start-up.",
+    )
     semantic_routing: bool = Field(
         default=True,
         description="A request no cue word matches gets the intent of the most alike labelled requests "
@@ -263,7 +271,7 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL, e.g. http://127.0.0.1:11434/v1")
         return value.rstrip("/")
 
-    @field_validator("local_model")
+    @field_validator("local_model", "rewrite_model")
     @classmethod
     def _check_local_model(cls, value: str) -> str:
 

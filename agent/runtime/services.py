@@ -18,6 +18,7 @@ from agent.services.dispatcher import dispatcher_for
 from agent.services.llm import choose_planner, local_writer, make_chat_model, start_local_model
 from agent.services.llm_writer import LLMWriter
 from agent.services.perception import Perception
+from agent.services.rewriting import RewriteModel
 from agent.services.routing import SemanticRouter
 from integrations.embeddings import onnx_minilm_encoder
 from integrations.timer import SchedulerTimer
@@ -43,6 +44,7 @@ def build_services(
     local = None
     if writer is None and model is None:  # no LLM endpoint: the local model (planner stays rules)
         local = start_local_model(settings, reuse=reuse_local_model)
+    template_chosen = writer is None and model is None and local is None  # translation needs another model
     if writer is None:
         if model is not None:
             writer = LLMWriter(model, settings.llm_model or "model")
@@ -65,6 +67,7 @@ def build_services(
         vision=vision if vision is not None else make_vision(settings),
         chat_model=model,
         local_model=local,  # stopped by Studio.open / close_local_model
+        rewriter=RewriteModel(settings, reuse=reuse_local_model) if template_chosen else None,
         router=SemanticRouter(onnx_minilm_encoder, cache_dir=settings.data_dir / "cache" / "routing")
         if settings.semantic_routing
         else None,  # cheap: the model loads on the first request no cue matches
@@ -79,10 +82,13 @@ def build_services(
 
 
 def close_local_model(services: Services) -> None:
-    """Stop the local model server build_services started, if any (the Studio does it when it closes)."""
+    """Stop the local model servers build_services started or a rewrite started, if any (the Studio does it
+    when it closes)."""
     local, services.local_model = services.local_model, None
     if local is not None:
         local.close()
+    if services.rewriter is not None:
+        services.rewriter.close()
 
 
 def make_vision(settings: Settings) -> VisionBackend:

@@ -21,6 +21,7 @@ from agent.core.security import CredentialBox
 from agent.core.settings import Settings
 from agent.services.dispatcher import Dispatcher
 from agent.services.perception import Perception
+from agent.services.rewriting import RewriteModel
 from integrations.llm_server.local import LocalModel
 from integrations.timer import SchedulerTimer
 from integrations.vision.base import VisionBackend
@@ -51,6 +52,7 @@ class Services:
     local_model_warm_up: threading.Thread | None = None  # evaluates the caption prompt's static part
     timer: SchedulerTimer | None = None  # when the embedded scheduler runs (Studio.open)
     router: Callable[[str], Intent | None] | None = None  # semantic routing of requests no cue matches
+    rewriter: RewriteModel | None = None  # translates and rewrites tone beside the template writer
 
     @property
     def backend(self) -> dict[str, str]:

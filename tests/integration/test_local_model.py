@@ -187,3 +187,39 @@ def test_studio_starts_with_the_template_writer_when_the_model_cannot_load(
         assert "Local model unavailable" in caplog.text and "exited with code" in caplog.text
     finally:
         services.engine.dispose()
+
+
+async def test_the_rewrite_model_starts_on_the_first_translation_and_stops_with_the_studio(
+    models_home: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    (data / "models").mkdir(parents=True)
+    for name in (MODEL.file_name, MODEL.file_name + ".verified"):
+        os.link(models_home / "models" / name, data / "models" / name)
+    settings = load_settings(data_dir=data, rewrite_model="auto", _env_file=None)
+    services = build_services(settings)
+    assert services.backend["writer"] == "template" and services.rewriter is not None
+    assert services.local_model is None  # nothing started with the studio
+
+    async with Studio.open(settings, services=services, checkpointer=InMemorySaver(), timer=False) as studio:
+        with session_scope(services.engine) as session:
+            uid = repo.create_user(session, email="translate@example.com").id
+        caption = await studio.run_turn(
+            user_id=uid, thread_id="t", text="write an instagram caption about our oat latte"
+        )
+        assert caption.drafts[0].writer == "template"
+        result = await studio.run_turn(
+            user_id=uid, thread_id="t", text=f"translate draft #{caption.drafts[0].id} to German"
+        )
+        assert result.tools == ["translate"]
+        started = services.rewriter.writer()
+        assert started is not None and started.name == f"llm:{MODEL.name}"
+        # the small model's German is checked before it is saved: a draft in German, or an honest refusal
+        if result.drafts:
+            assert result.drafts[0].language == "de" and result.drafts[0].writer == started.name
+        else:
+            assert "saved nothing" in result.reply and "without a language model" not in result.reply
+        assert services.rewriter.local is not None
+        pid = services.rewriter.local.server.pid
+
+    assert pid is not None and wait_for(lambda: not alive(pid), 15)

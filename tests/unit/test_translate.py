@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from langchain_core.messages import HumanMessage
 
+from agent.content.writers.base import Writer
 from agent.content.writers.template import sentences_for
 from agent.core import repo
 from agent.core.db import session_scope
@@ -15,12 +16,13 @@ from agent.graph.planning.content_intents import content_calls, content_intent
 from agent.graph.planning.pipelines import _next
 from agent.runtime.studio import Studio
 from agent.services.llm_writer import LLMWriter
+from agent.services.rewriting import RewriteModel, rewrite_writer
 from prompts.counting import count
 from prompts.languages import language_name, normalize_language, requested_language, strip_language_request
 from tests.fakes.chat_model import ScriptedChatModel
 from tests.tool_support import make_user as _user
 from tests.tool_support import run_tool as _run
-from tools.rewrite import translate
+from tools.rewrite import rewrite_tone, translate
 from tools.writing import write_caption
 
 GERMAN = (
@@ -233,3 +235,56 @@ def test_the_media_pipeline_writes_the_caption_in_the_voice_notes_language() -> 
     caption = next(c for c in calls if c["name"] == "write_caption")
     assert caption["args"]["language"] == "de"
     assert "language" not in next(c for c in requested if c["name"] == "write_caption")["args"]
+
+
+class StartedRewriteModel(RewriteModel):
+    """A rewrite model already started: its writer is a scripted model (the real one is started in
+    tests/integration/test_ordinary_requests.py)."""
+
+    def __init__(self, studio: Studio, writer: Writer) -> None:
+        super().__init__(studio.services.settings.model_copy(update={"rewrite_model": "auto"}))
+        self.started = writer
+
+    def writer(self) -> Writer | None:
+        return self.started
+
+
+async def test_beside_the_template_writer_the_rewrite_model_translates(studio: Studio) -> None:
+    uid = _user(studio, "rewriter@example.com")
+    model = ScriptedChatModel()
+    model.structured = [{"text": "Pan fresco cada mañana a las 7. ¡Ven temprano!"}]
+    studio.services.rewriter = StartedRewriteModel(studio, LLMWriter(model, "local"))
+
+    _, view = _run(studio, uid, translate, language="Spanish", text=SOURCE_7AM, platform="instagram")
+
+    assert studio.services.writer.name == "template"  # captions still come from the template writer
+    assert view["type"] == "draft" and view["writer"] == "llm:local" and view["language"] == "es"
+    assert view["text"] == "Pan fresco cada mañana a las 7. ¡Ven temprano!"
+
+
+async def test_a_tone_rewrite_that_adds_a_fact_falls_back_to_the_template_writer(studio: Studio) -> None:
+    uid = _user(studio, "tone-facts@example.com")
+    model = ScriptedChatModel()
+    model.structured = [{"text": "Hey! We're open till 11pm and the first coffee is free!"}]
+    studio.services.rewriter = StartedRewriteModel(studio, LLMWriter(model, "local"))
+
+    _, view = _run(
+        studio, uid, rewrite_tone, tone="casual", text="We are open today. It is warm inside.", platform="x"
+    )
+
+    assert view["text"] == "We're open today. It's warm inside."  # the template's honest small change
+    assert view["writer"] == "template" and "11pm" in view["fallback_reason"]
+
+
+def test_the_rewrite_writer_is_the_configured_model_else_the_rewrite_model_else_the_template(
+    studio: Studio,
+) -> None:
+    template = studio.services.writer
+    endpoint = LLMWriter(ScriptedChatModel(), "endpoint")
+    local = LLMWriter(ScriptedChatModel(), "local")
+    off = RewriteModel(studio.services.settings.model_copy(update={"rewrite_model": "off"}))
+
+    assert rewrite_writer(endpoint, StartedRewriteModel(studio, local)) is endpoint
+    assert rewrite_writer(template, StartedRewriteModel(studio, local)) is local
+    assert rewrite_writer(template, off) is template and off.writer() is None
+    assert rewrite_writer(template, None) is template

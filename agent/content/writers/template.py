@@ -92,6 +92,9 @@ def _sentence_language(code: str | None) -> tuple[str, str | None]:
     )
 
 
+_STATEMENT = re.compile(r"(?:that|que|qu'|dass|che)\s*(?=\w)", re.IGNORECASE)
+
+
 def _hook_kind(tone: str | None, text: str) -> str:
     tone = (tone or "").lower()
     if tone in _PLAYFUL_TONES:
@@ -125,7 +128,7 @@ def _tags(subject: str, request: CaptionRequest, wanted: int, *, own_words: bool
     worded = [subject, *(f for f in request.facts if not any(c.isdigit() for c in f))]
     if own_words:
         worded = worded[1:] or worded
-    joined = " ".join(worded)
+    joined = " . ".join(worded)  # the subject and each fact apart: a tag never joins words of two
     for when in {f.text for f in facts_in(joined) if f.kind in ("date", "time")}:  # "this thursday" is no tag
         joined = joined.replace(when, " ")
     words_only = " ".join(
@@ -240,7 +243,17 @@ class TemplateWriter:
         if voice.emoji_allowed:
             found = fitting_emoji(f"{subject} {request.brief} {request.details} {' '.join(request.facts)}")
             emoji = f" {found[0]}" if found else ""
-        hooks = lines[_hook_kind(voice.tone, f"{request.brief} {subject}")]
+        statement = _STATEMENT.match(
+            subject
+        )  # "announcing that Maria Lopez joins us": no "Introducing that…"
+        if statement and len(subject.split()) > 3:
+            subject = subject[statement.end() :]
+        kind = (
+            "news"
+            if statement and len(subject.split()) > 2
+            else _hook_kind(voice.tone, f"{request.brief} {subject}")
+        )
+        hooks = lines[kind]
         hook = str(hooks[seed % len(hooks)]).format(subject=subject, emoji=emoji)
         hook = hook[0].upper() + hook[1:]
         hook = re.sub(
@@ -327,8 +340,8 @@ class TemplateWriter:
             changed=False,
             note=(
                 f"I cannot translate into {request.target_language_name} without a language model: the "
-                "template writer does not translate. Configure a model (STUDIO_LLM_MODEL, or the local "
-                "model) and ask again."
+                "template writer does not translate, and no model is running (STUDIO_REWRITE_MODEL=auto starts "
+                "the packaged one for translations; STUDIO_LLM_MODEL uses an endpoint)."
             ),
         )
 
