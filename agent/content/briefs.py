@@ -9,7 +9,7 @@ from prompts.platforms import platform_names
 _PLATFORM_PATTERNS: dict[str, str] = {
     "instagram": r"\b(instagram|insta|ig)\b",
     "linkedin": r"\blinked\s?in\b",
-    "x": r"\b(twitter|tweets?|x(?=\s+(post|thread|caption))|(?<=\bon\s)x\b|(?<=\bfor\s)x\b|(?<=\band\s)x\b)",
+    "x": r"\b(twitter|tweets?|tuits?|tuitea\w*|x(?=\s+(post|thread|caption))|(?<=\bon\s)x\b|(?<=\bfor\s)x\b|(?<=\band\s)x\b)",
     "threads": r"\bthreads\b(?!\s+of)",
     "bluesky": r"\b(bluesky|bsky)\b",
     "mastodon": r"\b(mastodon|toot)\b",

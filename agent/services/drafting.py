@@ -63,6 +63,25 @@ _REQUEST_LEAD = re.compile(
 )
 
 
+# what follows the ask in "fais un post instagram pour annoncer qu'on ouvre …": the post's subject
+_AFTER_ASK = re.compile(
+    r"^\W*(?:(?:to|for|about|on|para|pour|um|per|por|sobre|sur|uber|su|de|du|di|"
+    r"announce|announcing|promote|share|anunciar|annoncer|ankundigen|anzukundigen|annunciare|divulgar|"
+    r"promocionar|promouvoir|bewerben|promuovere|zu)\b\W*)+",
+    re.IGNORECASE,
+)
+
+
+def without_instruction(subject: str) -> str:
+    """A subject with the ask it was cut with removed ("fais un post instagram pour annoncer qu'on ouvre une
+    boutique" -> "qu'on ouvre une boutique"); empty when nothing but the ask is left."""
+    asks = list(_INSTRUCTION.finditer(fold(subject)))
+    if not asks:
+        return subject
+    rest = _AFTER_ASK.sub("", subject[asks[-1].end() :])
+    return rest.strip(" .!?,;:\"'«»“”")
+
+
 SIDE_CLAUSE_WORDS = 6
 _STYLE_ASK = re.compile(
     r"\b(keep it|make it|hazlo|fais-le|mach es|deixa|rendilo|short|shorter|brief|concise|simple|corto|breve|court|"
@@ -199,6 +218,10 @@ def write_caption(
         )
         return drafted
     if writer.name == TemplateWriter.name:  # nothing more honest to fall back to
+        cleaned = without_instruction(request.subject)
+        if "no instruction echo" in fixed_report.failed and cleaned and cleaned != request.subject:
+            again = request.model_copy(update={"subject": cleaned})  # the ask was read as the subject
+            return write_caption(writer, again, r, constraints=constraints, sources=sources, detect=detect)
         drafted.passed, drafted.failed = fixed_report.passed, fixed_report.failed
         return drafted
     template = TemplateWriter()

@@ -168,10 +168,10 @@ def test_a_thread_asked_for_a_numbered_list_has_one_post_per_item(data_dir: Path
 def test_a_request_without_cue_words_is_routed_by_meaning_not_taken_for_a_post(data_dir: Path) -> None:
     first = ask_json(data_dir, "write an instagram caption about our oat latte")
     draft_id = first["drafts"][0]["id"]
-    out = ask_json(data_dir, f"is draft {draft_id} any good or should I start over")
+    out = ask_json(data_dir, f"honest opinion on draft {draft_id}?")
     assert out["tools"] == ["score_post"] and out["drafts"] == [], out
     assert list((data_dir / "cache" / "routing").glob("routing-*.npy"))  # the examples, embedded once
     off = ask_json(
-        data_dir, f"is draft {draft_id} any good or should I start over", STUDIO_SEMANTIC_ROUTING="false"
+        data_dir, f"honest opinion on draft {draft_id}?", STUDIO_SEMANTIC_ROUTING="false"
     )
     assert off["tools"] != ["score_post"]  # without routing the same words were read as a new post

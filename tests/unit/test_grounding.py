@@ -3,13 +3,16 @@ real requests were run through `studio ask --json`."""
 
 from __future__ import annotations
 
+from agent.content.briefs import detect_platforms
+from agent.content.emoji import fitting_emoji
 from agent.content.grounding import unsupported_facts
-from agent.content.text import sentences
-from agent.content.understand import facts_in
+from agent.content.text import emoji_clusters, sentences
+from agent.content.understand import facts_in, parse
 from agent.content.writers.base import CaptionRequest, VoiceGuide
 from agent.content.writers.quality import echoed_instruction
 from agent.content.writers.template import TemplateWriter
-from agent.services.drafting import details_of
+from agent.content.writers.words import hashtags_for
+from agent.services.drafting import Drafted, caption_request, details_of, without_instruction, write_caption
 from prompts.platforms import rule
 
 
@@ -81,3 +84,54 @@ def test_dates_and_durations_make_no_hashtags() -> None:
     tags = TemplateWriter().caption(request).hashtags
     assert not {t.lower() for t in tags} & {"thursday", "sunday", "thursdaysunday", "hours"}, tags
     assert "candle" in {t.lower() for t in tags}, tags
+
+
+def _draft(request_text: str, platform: str) -> Drafted:
+    """The template draft the studio would show for a request (the write_caption pipeline without a database)."""
+    brief = parse(request_text)
+    r = rule(platform)
+    voice = VoiceGuide(language=brief.language or "en", emoji_allowed=brief.constraints.emoji is not False)
+    request = caption_request(r, brief, request=request_text, subject=brief.subject, voice=voice)
+    return write_caption(TemplateWriter(), request, r, constraints=brief.constraints, sources=request_text)
+
+
+def test_a_capitalised_word_after_a_line_break_is_not_part_of_a_name() -> None:
+    """The fact check read "Hof\n\nWas" (the subject's last word and the call to action's first) as a name the
+    request never gave, and cut the post down to "Sag es uns unten."."""
+    assert "Hof Was" not in {f.text for f in facts_in("Alles über den Flohmarkt im Hof\n\nWas meinst du?")}
+    drafted = _draft(
+        "mach einen Instagram-Post über unseren Flohmarkt am Samstag ab 10 Uhr im Hof", "instagram"
+    )
+    assert "Flohmarkt am Samstag ab 10 Uhr im Hof" in drafted.text and not drafted.failed
+
+
+def test_a_subject_that_is_a_statement_is_said_as_one() -> None:
+    drafted = _draft(
+        "need a linkedin post announcing that Maria Lopez joins us as head of sales on March 3", "linkedin"
+    )
+    assert "Maria Lopez joins us as head of sales on March 3" in drafted.text
+    assert "that Maria" not in drafted.text and "Introducing" not in drafted.text
+    assert "MariaLopez" in drafted.hashtags and not {"Ashead", "Headsales"} & set(drafted.hashtags)
+    assert not {"🛍", "🛍️", "🏷", "🏷️"} & set(emoji_clusters(drafted.text))  # head of sales is no sale
+
+
+def test_an_ask_read_as_the_subject_is_cut_before_the_draft_is_shown() -> None:
+    drafted = _draft(
+        "fais un post instagram pour annoncer qu'on ouvre une deuxième boutique à Lyon le 3 mai", "instagram"
+    )
+    assert "ouvre une deuxième boutique à Lyon le 3 mai" in drafted.text
+    assert "fais un post" not in drafted.text.lower() and "no instruction echo" in drafted.passed
+    assert without_instruction("write a post") == ""
+
+
+def test_hashtags_join_only_words_that_stand_together() -> None:
+    tags = hashtags_for("unseren Flohmarkt am ab im Hof", 3, VoiceGuide())
+    assert "abhof" not in tags and "flohmarkt" in tags
+    assert hashtags_for("our handmade ceramic mugs", 3, VoiceGuide())[0] == "ceramicmugs"
+    assert not {"quon", "quonouvre"} & set(hashtags_for("qu'on ouvre une boutique à Lyon", 3, VoiceGuide()))
+    assert "für" not in hashtags_for("ein Post für unseren Laden über Kerzen", 4, VoiceGuide())
+
+
+def test_handmade_ceramics_get_no_yarn_and_a_tuit_is_for_x() -> None:
+    assert "🧶" not in fitting_emoji("our handmade ceramic mugs")
+    assert detect_platforms("Escribe un tuit sobre nuestra oferta") == ["x"]

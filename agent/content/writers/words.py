@@ -19,7 +19,12 @@ STOPWORDS = frozenset(
     also too not no yes write caption captions post posts draft drafts tweet thread please create give
     need want help us instagram linkedin twitter x threads bluesky mastodon facebook tiktok youtube
     pinterest reel reels story stories announce announcing announcement launch launching introducing
-    introduce about some one two
+    introduce about some one two as like via join joins joined joining welcome welcomes
+    fais faire haz hace mach machen faz fai annoncer anunciar anunciamos ankundigen annunciare annuncia
+    ab bis um seit bei nach aus ohne sin sans senza sem entre hasta desde dans chez jusqu fino tra fra
+    nel nella alla alle ate first second third premier deuxième troisième primer primera segundo segunda
+    tercer tercera erste zweite dritte primeiro primeira terceiro primo secondo terzo open opens opening
+    opened ouvre ouvrons ouvrir abre abrimos abrir öffnet öffnen eröffnet eröffnen apre apriamo aprire
     de del la el los las un una unos unas y o con para por sobre nuestro nuestra nuestros nuestras nuevo nueva
     nuevos nuevas mi mis tu su sus este esta estos estas al lo que es muy mas escribe post publicacion
     le les du des au aux et ou avec pour sur nos notre votre vos nouveau nouvelle nouveaux nouvelles mon ma mes
@@ -32,6 +37,16 @@ STOPWORDS = frozenset(
     nuova nuovi nuove mio mia questo questa molto piu scrivi didascalia
     """.split()  # noqa: SIM905
 )
+
+
+def _plain(word: str) -> str:
+    """The word without accents, as STOPWORDS are written ("über" -> "uber", "légende" -> "legende")."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
+def stopword(word: str) -> bool:
+    return word in STOPWORDS or _plain(word) in STOPWORDS
+
 
 # Small, curated topic expansions: a word in the subject brings in the community tags people search for.
 TOPIC_TAGS: dict[str, list[str]] = {
@@ -68,19 +83,23 @@ TOPIC_TAGS: dict[str, list[str]] = {
 GENERIC = frozenset(
     """
     class drive event day week weekend month session update news thing time menu series edition night
-    morning evening monday tuesday wednesday thursday friday saturday sunday team people
+    morning evening monday tuesday wednesday thursday friday saturday sunday team people head
     """.split()  # noqa: SIM905
 )
 
 
+_ELISION = re.compile(r"^(?:l|d|qu|j|n|s|c|m|t|dell|nell|all|sull|dall|un)['’]", re.IGNORECASE)
+
+
 def words(text: str) -> list[str]:
-    return [w.lower() for w in re.findall(r"[^\W_]+(?:'[^\W_]+)?", text)]
+    """Lower-case words; a French or Italian elision goes ("qu'on" -> "on", "l'estate" -> "estate")."""
+    return [_ELISION.sub("", w.lower()) for w in re.findall(r"[^\W_]+(?:['’][^\W_]+)?", text)]
 
 
 def keywords(text: str) -> list[str]:
     out: list[str] = []
     for w in words(text):
-        if w not in STOPWORDS and len(w) > 1 and not w.isdigit() and w not in out:
+        if not stopword(w) and len(w) > 1 and not w.isdigit() and w not in out:
             out.append(w)
     return out
 
@@ -94,11 +113,56 @@ def _camel(tag: str) -> str:
     return tag[:1].upper() + tag[1:]
 
 
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+
+
+def _names(text: str) -> list[str]:
+    """Names of two or three capitalised words side by side ("Maria Lopez", "Spoke Chain"), as written."""
+    out: list[str] = []
+    run: list[str] = []
+    end = -1
+    for m in _TOKEN.finditer(text):
+        word = m.group()
+        capital = word[0].isupper() and not stopword(word.lower())
+        if capital and run and text[end : m.start()] in (" ", "\t"):
+            run.append(word)
+        else:
+            if 2 <= len(run) <= 3:
+                out.append(" ".join(run))
+            run = [word] if capital else []
+        end = m.end()
+    if 2 <= len(run) <= 3:
+        out.append(" ".join(run))
+    return out
+
+
+def _first_phrase(text: str) -> list[str]:
+    """The keywords of the first run of two or more side by side ("our handmade ceramic mugs, $28" ->
+    handmade, ceramic, mugs): only words that stand together make one tag ("#ceramicmugs", not "#abhof")."""
+    run: list[str] = []
+    end = -1
+    for m in _TOKEN.finditer(text):
+        w = _ELISION.sub("", m.group().lower())
+        content = not stopword(w) and len(w) > 1 and not w.isdigit()
+        if content and run and text[end : m.start()] in (" ", "-"):
+            run.append(w)
+        elif run and len(run) >= 2:
+            return run
+        else:
+            run = [w] if content else []
+        end = m.end()
+    return run if len(run) >= 2 else []
+
+
 def hashtags_for(text: str, count: int, voice: VoiceGuide, camel: bool = False) -> list[str]:
-    """Hashtags from the text: the main phrase as one tag, its head noun, the community tags people
-    search for around it, then the other keywords. Specific before broad; banned words never appear."""
+    """Hashtags from the text: names ("Maria Lopez") and the first phrase ("ceramic mugs") as one tag, its
+    head noun, the community tags people search for around it, then the other keywords. Specific before
+    broad; banned words never appear."""
     if count <= 0:
         return []
+    names = _names(text)
+    for name in names:
+        text = text.replace(name, " . ")
     keys = keywords(text)[:6]
     scored: dict[str, float] = {}
 
@@ -107,8 +171,13 @@ def hashtags_for(text: str, count: int, voice: VoiceGuide, camel: bool = False) 
         if len(tag) >= 2:
             scored[tag.lower()] = max(scored.get(tag.lower(), 0.0), score)
 
-    if len(keys) >= 2:
-        add("".join(keys[:2]) if len(keys) == 2 else "".join(keys[-2:]), 5.0)
+    phrase = _first_phrase(text)
+    if phrase:
+        add("".join(phrase[-2:]), 5.0)
+    display: dict[str, str] = {}
+    for name in names:
+        add(name.replace(" ", ""), 4.5)
+        display[clean_tag(name.replace(" ", "")).lower()] = clean_tag(name.replace(" ", ""))
     specific = [k for k in keys if k not in GENERIC]
     if specific:
         head = specific[-1] if len(specific) <= 3 else specific[1]
@@ -129,7 +198,7 @@ def hashtags_for(text: str, count: int, voice: VoiceGuide, camel: bool = False) 
     banned = [b.lower() for b in voice.banned_words if b.strip()]
     ranked = sorted(scored, key=lambda t: -scored[t])
     chosen = [t for t in ranked if not any(b in t for b in banned)][:count]
-    return [_camel(t) if camel else t for t in chosen]
+    return [display.get(t, _camel(t)) if camel else t for t in chosen]
 
 
 def strip_banned(text: str, banned: list[str]) -> str:
