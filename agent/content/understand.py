@@ -471,6 +471,13 @@ _FACT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     (
+        "time",  # one span from a bare hour to another: "dalle 17 alle 23", "9 to 1", "4-6pm" (not "8am-8pm")
+        re.compile(
+            r"\b(?:(?:from|de|des|dalle|das|von|ab)\s)?\d{1,2}(?::\d{2})?\s?(?:to|a|bis|alle|as|al)\s\d{1,2}(?::\d{2})?"
+            r"(?:\s?(?:am|pm|h|uhr)\b)?|\b\d{1,2}\s?[-–]\s?\d{1,2}\s?(?:am|pm|h|uhr)\b"
+        ),
+    ),
+    (
         "time",
         re.compile(
             r"\b(?:\d{1,2}(?::\d{2})?\s?(?:am|pm|a\.m\.|p\.m\.)|\d{1,2}:\d{2}(?:\s?(?:h|uhr))?|\d{1,2}\s?h(?:\d{2})?\b|"
@@ -498,8 +505,8 @@ _NUMBER_WORD = re.compile(
     r"cinq|zwei|drei|vier|funf|dois|duas|quatro|due|tre|quattro|cinque)\s+(?!different|versions?|options?|"
     r"captions?|posts?|tweets?|variants?|ideas?|hashtags?|tags?)[a-z]"
 )
-_CAPITALIZED = re.compile(
-    r"(?<![\w#@])([A-ZÁÉÍÓÚÀÈÌÒÙÂÊÎÔÛÄËÏÖÜÇÑ][\w'’&-]+(?:[ \t]+(?:de |del |la |du |von |da |di )?[A-ZÁÉÍÓÚÀÈÌÒÙÂÊÎÔÛÄËÏÖÜÇÑ][\w'’&-]+)*)"
+_CAPITALIZED = re.compile(  # "Dr. Lena Ortiz": a title keeps its name
+    r"(?<![\w#@])((?:(?:Dr|Mr|Mrs|Ms|Prof|Mme|Sr|Sra)\.[ \t]+)?[A-ZÁÉÍÓÚÀÈÌÒÙÂÊÎÔÛÄËÏÖÜÇÑ][\w'’&-]+(?:[ \t]+(?:de |del |la |du |von |da |di )?[A-ZÁÉÍÓÚÀÈÌÒÙÂÊÎÔÛÄËÏÖÜÇÑ][\w'’&-]+)*)"
 )
 _NOT_NAMES = re.compile(
     rf"^(?:i|we|our|my|the|a|an|please|write|draft|give|make|create|translate|hey|hi|ok|instagram|linkedin|"
@@ -531,6 +538,8 @@ def facts_in(text: str, source: str = "request", skip: tuple[tuple[int, int], ..
         if any(start < e and s < end for s, e in taken):
             return
         value = text[start:end].strip(" .,;:!?")
+        if value.count("'") % 2 and value.endswith("'"):  # "'Low Tide'": the closing quote is no part of it
+            value = value[:-1]
         if value:
             taken.append((start, end))
             out.append(Fact.model_validate({"kind": kind, "text": value, "source": source}))
@@ -815,10 +824,10 @@ def body_of(text: str) -> str | None:
 
 
 _SUBJECT_MARKERS = re.compile(
-    r"\b(?:about|regarding|announcing|promoting|featuring|on the topic of|sobre|acerca de|de nuestro|de nuestra|"
-    r"sur|a propos de|concernant|uber|zu|zum|zur|von unserem|von unserer|sobre o|sobre a|acerca|su|sul|sulla|"
-    r"sui|sugli|sulle|riguardo|per il nostro|per la nostra|para nuestro|para nuestra|pour nos|pour notre|"
-    r"fur unser|fur unsere|para o nosso|para a nossa|para nosso|para nossa|re:|explaining|showing|teaching|"
+    r"\b(?:about|regarding|announcing|promoting|featuring|on the topic of|sobre|acerca de|de(?= nuestr)|"
+    r"sur|a propos de|concernant|uber|zu|zum|zur|von(?= unser)|sobre o|sobre a|acerca|su|sul|sulla|"
+    r"sui|sugli|sulle|riguardo|per(?= il nostro| la nostra)|para(?= nuestr)|pour(?= nos | notre)|"
+    r"fur(?= unser)|para(?= o nosso| a nossa| nosso| nossa)|re:|explaining|showing|teaching|"
     r"on how|ensenando|mostrando|explicando|expliquant|montrant|spiegando|insegnando|"
     r"(?:announcing|anunciando|annoncant|annunciando)\s+(?:que|that|qu'|che)|"
     r"(?:photo|pic|picture|video|clip|reel|foto|image|imagem|immagine|bild|vid)s?\s+(?:of|on|de|du|des|del|della|do|da|von|"
@@ -831,7 +840,9 @@ _SUBJECT_TAIL = re.compile(
     r"(?:,|\?|\s+\+\s|\s+-|\s+with\s+\d|\s+with\s+(?:some|a few|no)\b|\s+con\s+\d|\s+avec\s+\d|\s+mit\s+\d|\s+com\s+\d|"
     r"\s+(?:and|y|et|und|e)\s+(?:suggest|tell|give|add|schedule|plan|programa\w*|agenda\w*|programme\w*|"
     r"dime|sugiere|donne|propose|gib|sag|diga|sugira|dimmi|suggerisci)\b|\s+(?:for|para|pour|fur|per)\s+(?:instagram|linkedin|tiktok|x|twitter|facebook|"
-    r"youtube|pinterest|threads|bluesky|mastodon)\b|\s+(?:in|en|auf|em)\s+(?:english|spanish|french|german|"
+    r"youtube|pinterest|threads|bluesky|mastodon)\b|\s+(?:on|en|sur|auf|su|no|na|em|pro|pra)\s+(?:instagram|insta|ig|linkedin|"
+    r"x|twitter|tiktok|facebook|fb|youtube|pinterest|threads|bluesky|mastodon)\b|"
+    r"\s+(?:pls|please|plz|bitte|stp|svp|porfa|por favor|per favore)\b|\s+(?:in|en|auf|em)\s+(?:english|spanish|french|german|"
     r"portuguese|italian|espanol|frances|aleman|ingles|italiano|portugues|deutsch|englisch|franzosisch)\b).*$",
     re.IGNORECASE | re.DOTALL,
 )
@@ -849,6 +860,8 @@ _INSTRUCTION_WORDS = re.compile(
     r"per favore|pf|write|escribe|ecris|schreib|escreve|scrivi|redacta|the|le|la|el|il|o|a|den|die|das|der|"
     r"an?|un|une|uno|una|um|uma|ein|eine|einen|for|para|pour|fur|per|pro|de|di|do|da|of|in|en|em|auf|"
     r"beitrag|publicacion|publication|legende|legenda|leyenda|didascalia|bildunterschrift|\d+|seconds?|"
+    r"english|spanish|french|german|portuguese|italian|ingles|espanol|frances|aleman|portugues|anglais|espagnol|"
+    r"allemand|portugais|italien|englisch|spanisch|franzosisch|deutsch|inglese|spagnolo|francese|tedesco|"
     r"segundos|secondes|sekunden|secondi|and|y|et|und|e|plus|-)\b"
 )
 
@@ -914,26 +927,217 @@ def _question_subject(text: str) -> str:
     )
 
 
-def _subject(text: str, body: str | None) -> str:
+@dataclass(frozen=True)
+class SubjectCues:
+    ask_words: frozenset[str]
+    post: re.Pattern[str]  # a kind of post or a platform: the end of an ask
+    connector: re.Pattern[str]
+    statement: re.Pattern[str]
+    purpose: re.Pattern[str]
+    purpose_around: re.Pattern[str]
+    self_intro: re.Pattern[str]
+    material: re.Pattern[str]
+    transform: re.Pattern[str]
+    launch: re.Pattern[str]
+    leads: str  # the words before a day that opens a clause: "ab dem 1. November", "da sabato"
+
+
+@cache
+def subject_cues() -> SubjectCues:
+    s: dict[str, Any] = tomllib.loads(DATA_FILE.read_text(encoding="utf-8"))["subject"]
+    return SubjectCues(
+        ask_words=frozenset(fold(w) for w in s["ask_words"]),
+        post=re.compile(rf"{s['post_nouns']}|{s['platforms']}"),
+        connector=re.compile(rf"{s['connectors']}\b\s*"),
+        statement=re.compile(s["statements"]),
+        purpose_around=re.compile(s["purposes_around"]),
+        purpose=re.compile(rf"{s['purposes']}\s*"),
+        self_intro=re.compile(s["self_intro"]),
+        material=re.compile(s["material"]),
+        transform=re.compile(s["transform"]),
+        launch=re.compile(rf"{s['launch_verbs']}\s*"),
+        leads=s["detail_leads"],
+    )
+
+
+_WORD_EDGE = ".,;:!?()\"'«»“”¿¡"
+_NEXT_ASK = re.compile(r"\s+(?:and|y|et|und|e|plus|then|puis|dann|poi|depois)\b|[.;]\s+|,\s+")
+# sentences and clauses: "… 7pm. Could you …", "the weather tomorrow, and also write …"; not "Dr. Lena", "23.12."
+_SENTENCE = re.compile(
+    r"(?<=[^\d.][.!?])(?<![Dd]r\.)(?<![Mm]r\.)(?<![Mm]rs\.)(?<![Ss]t\.)\s+|(?<=\d[.!?])\s+(?=[A-ZÁÉÍÓÚÄÖÜ])|(?<=\w)(?<!\bre):\s+|;\s+|"
+    r",\s+(?=(?:and|then|y|et|und|e|puis|dann|poi|depois)\b)|"
+    r",\s+(?=(?:\w+\s+){0,2}(?:you|u|du|tu|sie|mi aiuti|me ajuda|me ayudas)\b)"
+)
+_WITH_TAGS = re.compile(r"(?:with|w/|con|com|avec|mit)\s+(?:\d{1,2}|\w+)\s+(?:hashtags?|emojis?|tags)\b")
+
+
+def _is_post_word(word: str) -> bool:
+    """ "caption", "instagram", "LinkedIn-Beitrag", "Insta-Post": names the kind of post asked for."""
+    sc = subject_cues()
+    parts = [p for p in word.split("-") if p]
+    return any(sc.post.fullmatch(p) for p in parts) and all(
+        sc.post.fullmatch(p) or p in sc.ask_words for p in parts
+    )
+
+
+def _after_ask(folded: str) -> tuple[int, bool] | None:
+    """Where the ask at the start of a sentence ends, and whether a connector or a purpose leads on to what
+    it is about ("could you write two short Instagram captions | for …"), not a comma ("need a fb post asap, |
+    we're closed today"); None: the sentence asks for no post ("New blog post is live")."""
+    sc = subject_cues()
+    counted = set(lexicon().count_words) | set(lexicon().tones)
+    words = list(re.finditer(r"\S+", folded))
+    end: int | None = None
+    unknown = skip = 0
+    for i, m in enumerate(words):
+        word = m.group().strip(_WORD_EDGE)
+        if skip:
+            skip -= 1
+            end = m.end() if end is not None else end
+            continue
+        if sc.purpose.match(folded, m.start()) and (end is not None or not unknown):
+            return m.start(), True  # "… pour annoncer | nos nouveaux horaires"
+        if tags := _WITH_TAGS.match(folded, m.start()):
+            skip = len(tags.group().split()) - 1  # "a caption w/ 3 hashtags | for …"
+            continue
+        if _is_post_word(word):
+            end, unknown = m.end(), 0
+        elif end is not None and sc.statement.match(word):
+            return end, True  # "a post | that the gym will be closed …" (the writer makes it a sentence)
+        elif end is not None and sc.connector.fullmatch(word + " "):
+            following = words[i + 1].group().strip(_WORD_EDGE) if i + 1 < len(words) else ""
+            if not _is_post_word(following):
+                return end, True  # "a post | about …"; "a post for | instagram" goes on
+        elif word in sc.ask_words or word in counted or word.isdigit():
+            if end is not None and end == words[i - 1].end():
+                end = m.end()  # "linkedin post pls", "un post fb al volo"
+        else:
+            unknown += 1
+            if unknown > 2:
+                break
+        if end is not None and m.group()[-1] in ",;:.!?" and end >= m.end() - 1:
+            return end, False
+    if end is None:
+        return None
+    rest = folded[end:].lstrip()
+    if rest and not _WITH_TAGS.match(rest) and not re.match(r"(?:with|con|com|mit|avec)\s+\d", rest):
+        return None
+    return end, True
+
+
+def _news(clauses: list[str], first: bool = False) -> str:
+    """The news among the sentences around an ask: not who is speaking ("I own a bike shop in Leeds"), not a
+    one-word label ("brewery"), not an ask; the first that says when (``first``: the first), else the first:
+    "Starting next Monday we're doing free safety checks …"."""
+    sc = subject_cues()
+    parts: list[str] = []
+    for clause in clauses:
+        for part in re.split(r",\s+|\s+[-–—]\s+|\(|\)", clause):
+            part = part.strip(" .!?,;:")
+            intro = sc.self_intro.match(fold(part))
+            if intro:  # "tenho uma barbearia … e a gente vai começar a abrir …": after "and", the news
+                after = re.split(r"\s(?:and|y|e|et|und)\s", part[intro.end() :], maxsplit=1)
+                part = after[1] if len(after) > 1 else ""
+            asks = _after_ask(fold(part)) is not None or any(not c.weak for c in _cues(fold(part)))
+            if len(part.split()) > 1 and not _is_instruction(part) and not asks:
+                parts.append(part)
+    dated = [p for p in parts if any(f.kind in ("date", "time") for f in facts_in(p))]
+    return next(iter(parts if first else dated or parts), "")
+
+
+def _trim(subject: str) -> str:
+    """A subject without what is not about it: the ask, the material it is drawn from ("this photo of"), the
+    day and place after it ("our webinar | on Thursday at 4pm"), a second ask ("| and tell me when")."""
+    sc = subject_cues()
+    subject = subject.strip(" .!?,;:\"'«»“”¿¡")
+    folded = fold(subject)
+    for _ in range(2):  # "and from Monday we're doing …", "Ich eröffne am Samstag mein Café …"
+        leads = rf"(?:(?:and|y|e|et|und|then|puis|dann|starting|since|desde|{sc.leads})\s+)*"
+        when = sorted(
+            (folded.find(fold(f.text)), f.text) for f in facts_in(subject) if f.kind in ("date", "time")
+        )
+        if when and re.fullmatch(leads, folded[: when[0][0]]):
+            start = when[0][0] + len(when[0][1])
+            start += len(folded[start:]) - len(folded[start:].lstrip(" \t\n,"))
+        elif m := sc.launch.match(folded) or re.match(r"(?:and|y|e|et|und|then|puis|dann)\s+", folded):
+            start = m.end()  # "I'm launching | my pottery course"
+        else:
+            start = 0
+        subject, folded = subject[start:], folded[start:]
+    if m := re.match(
+        rf"{sc.material.pattern}\s+(?:of|de|du|des|del|della|dello|do|da|dos|das|von|vom|di)\s+", folded
+    ):
+        subject, folded = subject[m.end() :], folded[m.end() :]  # "esta foto de | nuestra terraza"
+    tail = _SUBJECT_TAIL.search(folded)
+    if tail and tail.start() > 0:
+        subject, folded = subject[: tail.start()], folded[: tail.start()]
+    for m in _NEXT_ASK.finditer(folded):  # "nos macarons | puis rends-le plus drôle"
+        if m.start() > 0 and any(not c.weak and c.at < 20 for c in _cues(folded[m.end() :])):
+            subject, folded = subject[: m.start()], folded[: m.start()]
+            break
+    subject = subject.strip(" .!?,;:\"'«»“”¿¡-–—")
+    if _PRONOUN.match(fold(subject)) or sc.material.fullmatch(fold(subject)) or _is_instruction(subject):
+        return ""
+    return subject
+
+
+def _subject(text: str, body: str | None, intents: list[Intent]) -> str:
+    sc = subject_cues()
     if body is not None:
         head = text.strip().partition("\n")[0].partition(":")[0]
-        if _is_instruction(strip_language_request(head)):  # "x thread: 7 lessons from …": the body says it
-            first = re.split(r"(?<=[.!?])\s+|,\s+|\n", body.strip(), maxsplit=1)[0]
-            return first.strip(" .!?,;:\"'«»“”")
-        text = head
+        folded_head = fold(strip_language_request(head))
+        ask = _after_ask(folded_head)
+        if (
+            _is_instruction(strip_language_request(head))
+            or (ask and not folded_head[ask[0] :].strip(" .,"))
+            or re.search(r"\b(?:re|about|sobre|sur|uber|su)$", folded_head)  # "something for insta re: …"
+        ):
+            # "x thread: 7 lessons from …", "Salon post for IG: we now do balayage …": the material says it
+            first = _SENTENCE.split(body.strip().partition("\n")[0], maxsplit=1)[0]
+            if _after_ask(fold(first)) is not None:  # "In Spanish please: an Instagram caption for …"
+                return _subject(first, None, intents)
+            return _trim(_news([first], first=True)) or _trim(first)
+        if ask is not None:  # "Write a tweet for our SaaS: …"; "Quick background: I run …" is the whole story
+            text = head
     head = strip_language_request(" ".join(text.split()))
     folded = fold(head)
-    m = _SUBJECT_MARKERS.search(folded)
-    subject = head[m.start(1) : m.end(1)] if m else extract_subject(head)
-    folded_subject = fold(subject)
-    tail = _SUBJECT_TAIL.search(folded_subject)
-    if tail and tail.start() > 0:
-        subject = subject[: tail.start()]
-    subject = subject.strip(" .!?,;:\"'«»“”")
-    if _PRONOUN.match(fold(subject)):  # "… Write a post about it": what came before is the subject
-        first = re.split(r"(?<=[.!?])\s+|,\s+", " ".join(text.split()), maxsplit=1)[0].strip(" .!?,;:")
-        subject = first if fold(first) != folded.strip(" .!?,;:") else ""
-    return subject
+    if not _SUBJECT_MARKERS.search(folded) and (
+        {Intent.SUMMARY, Intent.ALT_TEXT} & set(intents) or sc.transform.search(folded)
+    ):
+        return ""  # "summarize this and write a post", "turn this voice note into a script": drawn from it
+    sentences = [s for s in _SENTENCE.split(head) if s.strip()]
+    for n, sentence in enumerate(sentences):
+        folded_sentence = fold(sentence)
+        ask = _after_ask(folded_sentence)
+        if ask is None:
+            continue
+        end, led = ask
+        rest = sentence[end:]
+        marker = _SUBJECT_MARKERS.search(folded_sentence, end)
+        while marker and detect_platforms(folded_sentence[marker.start(1) :][:12]):  # "su Bluesky"
+            marker = _SUBJECT_MARKERS.search(folded_sentence, marker.start(1))
+        if marker:
+            rest, led = sentence[marker.start(1) :], True
+        else:
+            folded_rest = fold(rest).lstrip(" ,;:.!?-–—")
+            rest = rest[len(rest) - len(folded_rest) :]
+            if m := sc.purpose.match(folded_rest) or sc.connector.match(folded_rest):
+                rest = rest[m.end() :]
+            if m := sc.purpose_around.match(fold(rest)):
+                rest = rest[m.start(1) : m.end(1)]  # "um | unseren Lieferdienst | anzukündigen"
+            elif m := re.match(
+                r"(?:with|con|com|mit|avec)\s+(?:\d{1,2}|\w+)\s+(?!hashtags?|emojis?|tags)", folded_rest
+            ):
+                rest, led = rest[m.end() :], True  # "a thread with 5 | tips for first-time founders"
+        subject = _trim(rest)
+        if subject and led:
+            return subject
+        context = sentences[:n] + sentences[n + 1 :]
+        news = _trim(_news(context)) if context else ""
+        return news or subject
+    if marker := _SUBJECT_MARKERS.search(folded):  # "can u help me get the word out about …"
+        return _trim(head[marker.start(1) :])
+    return _trim(_news(sentences)) or _trim(extract_subject(head))
 
 
 def _language(text: str, detect: Callable[[str], tuple[str | None, float]] | None) -> tuple[str | None, bool]:
@@ -1023,7 +1227,7 @@ def parse(
     writes = bool({Intent.CAPTION, Intent.SCRIPT, Intent.THREAD, Intent.HASHTAGS} & set(intents))
     subject = ""
     if writes:
-        subject = _subject(text, body)
+        subject = _subject(text, body, intents)
     elif intents[0] is Intent.REMEMBER:
         subject = _rule_subject(text)
     elif intents[0] is Intent.COMPARE:

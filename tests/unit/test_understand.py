@@ -154,3 +154,55 @@ def test_slots_of_requests_that_act_on_drafts() -> None:
     assert parse("hashtags for our coffee shop post, 10 max").constraints.hashtags == 10
     assert parse("a caption for our new salad bar with lots of emojis").constraints.emoji is True
     assert parse("in draft 3 say 'cosy' instead of 'warm'").tone is None  # the quoted words are the text's
+
+
+@pytest.mark.parametrize(
+    ("text", "subject"),
+    [
+        # the ask, in each language, is not the subject; a purpose ("to announce") leads on to it
+        (
+            "fais une publication linkedin pour annoncer notre nouvelle gamme de thés glacés",
+            "notre nouvelle gamme de thés glacés",
+        ),
+        (
+            "haz dos tuits para anunciar nuestro taller de cerámica infantil",
+            "nuestro taller de cerámica infantil",
+        ),
+        ("mach bitte einen Insta-Post, um unseren Lieferdienst anzukündigen", "unseren Lieferdienst"),
+        ("faz um post pro face para anunciar a nossa feira de vinis", "a nossa feira de vinis"),
+        (
+            "fai un post per annunciare il nostro corso di yoga in spiaggia",
+            "il nostro corso di yoga in spiaggia",
+        ),
+        ("could you write a short instagram caption for our lavender honey", "our lavender honey"),
+        # context first, the ask last: the news, not who is speaking
+        (
+            "Quick background: I run a small print shop in Bristol. From next week we're offering same-day "
+            "poster printing for students. Can you write a LinkedIn post about that?",
+            "we're offering same-day poster printing for students",
+        ),
+        # a telegraphic note: the label of the business is not the news
+        (
+            "insta post. bakery. new rye sourdough 'Black Forest' out saturday",
+            "new rye sourdough 'Black Forest' out saturday",
+        ),
+        # a statement after the ask keeps its "that"; a second ask after the subject is not part of it
+        ("write a facebook post that the pool reopens in June", "that the pool reopens in June"),
+        ("écris un tweet sur nos glaces artisanales et dis-moi quand le publier", "nos glaces artisanales"),
+        # with N things: what the things are about
+        ("write an X thread with 6 tips for new beekeepers", "tips for new beekeepers"),
+        # made from a given material, or about a photo's content
+        ("turn this podcast transcript into three tweets", ""),
+        ("hashtags for this photo please", ""),
+        ("escribe un pie de foto para esta imagen de nuestra huerta urbana", "nuestra huerta urbana"),
+    ],
+)
+def test_the_subject_is_what_the_post_is_about_in_the_users_words(text: str, subject: str) -> None:
+    assert parse(text).subject == subject
+
+
+def test_facts_keep_a_span_of_hours_a_titled_name_and_a_quoted_title_whole() -> None:
+    facts = {f.text for f in parse("post about the open studio with Dr. Amara Singh, dalle 15 alle 19").facts}
+    assert {"Dr. Amara Singh", "dalle 15 alle 19"} <= facts
+    facts = {f.text for f in parse("tweet about our zine 'Salt Roads' and the reading 6 to 9pm").facts}
+    assert {"Salt Roads", "6 to 9pm"} <= facts
