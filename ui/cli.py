@@ -434,7 +434,12 @@ def account_remove(email: str, account_id: int) -> None:
 @app.command()
 def worker(
     worker_id: Annotated[str | None, typer.Option("--id", help="Name in claims (default host:pid).")] = None,
-    batch: Annotated[int | None, typer.Option(help="Posts claimed per round (default 50).")] = None,
+    batch: Annotated[
+        int | None,
+        typer.Option(
+            help="Posts claimed per round (default 100; the claims are renewed while they wait their turn)."
+        ),
+    ] = None,
 ) -> None:
     """Publish due posts as a separate process (run several on PostgreSQL; set STUDIO_SCHEDULER=off)."""
 

@@ -396,6 +396,24 @@ def claim_due_rows(
     return sorted((_post_row(r) for r in rows), key=lambda p: p.id)
 
 
+def renew_claims(
+    engine: Engine, *, worker_id: str, ids: Sequence[int], now: datetime | None = None
+) -> set[int]:
+    """Keep this worker's claims on ``ids`` alive (their lease counts from now): the ones still its own and
+    still in publishing. A claim another worker's sweeper expired meanwhile is not among them."""
+    if not ids:
+        return set()
+    now = now or _now()
+    with engine.begin() as conn:
+        rows = conn.execute(
+            sa.update(_T)
+            .where(_T.c.id.in_(list(ids)), _T.c.state == S.PUBLISHING.value, _T.c.claimed_by == worker_id)
+            .values(claimed_at=now)
+            .returning(_T.c.id)
+        ).all()
+    return {r.id for r in rows}
+
+
 def expire_claims(engine: Engine, *, lease_s: float, now: datetime | None = None) -> list[int]:
     """Posts left in publishing longer than the lease (their worker died or hung mid-send) become
     unconfirmed: the send may or may not have happened, so they are reconciled, not re-sent."""

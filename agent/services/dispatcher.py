@@ -21,6 +21,7 @@ import logging
 import os
 import random
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -29,6 +30,7 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from agent.core import scheduling as sched
@@ -179,7 +181,7 @@ class DefaultPublishers:
 @dataclass
 class Outcome:
     post_id: int
-    kind: str  # published | retry | deferred (account rate limit) | failed | unconfirmed | lost
+    kind: str  # published | retry | deferred (rate limit; claim not checkable) | failed | unconfirmed | lost
     message: str = ""
     result: PublishResult | None = None
     retry_at: datetime | None = None
@@ -239,15 +241,58 @@ class Dispatcher:
         )
         if not rows:
             return []
-        accounts = await asyncio.to_thread(self._accounts, rows)
-        outcomes = await asyncio.gather(
-            *(self._publish_one(row, accounts.get(row.account_id)) for row in rows)
-        )
-        await asyncio.to_thread(self._record, rows, list(outcomes))
+        claimed = time.monotonic()
+        # a batch larger than the concurrency waits its turn: the claims are renewed while it runs, so no
+        # sweeper takes a post this worker is about to send or is sending (issue 14: 50 of 200 sent twice)
+        keeper = asyncio.create_task(self._keep_claims([r.id for r in rows]))
+        try:
+            accounts = await asyncio.to_thread(self._accounts, rows)
+            outcomes = await asyncio.gather(
+                *(self._publish_one(row, accounts.get(row.account_id), claimed) for row in rows)
+            )
+            await asyncio.to_thread(self._record, rows, list(outcomes))
+        finally:
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
         return list(outcomes)
 
-    async def _publish_one(self, row: sched.PostRow, account: PlatformAccount | None) -> Outcome:
+    async def _keep_claims(self, ids: list[int]) -> None:
+        """Renew the batch's claims every quarter lease until the batch is recorded."""
+        while True:
+            await asyncio.sleep(self.policy.lease_s / 4)
+            try:
+                await asyncio.to_thread(
+                    sched.renew_claims, self.engine, worker_id=self.worker_id, ids=ids, now=self.clock()
+                )
+            except (SQLAlchemyError, OSError) as exc:  # the database is away: each post re-checks its claim
+                log.warning("Could not renew %d claims: %s", len(ids), exc)
+
+    async def _still_mine(self, row: sched.PostRow, claimed: float) -> Outcome | None:
+        """Before a send that waited a while for its turn: the claim, renewed now, or why nothing is sent."""
+        if time.monotonic() - claimed < self.policy.lease_s / 4:
+            return None  # a fresh claim: no sweeper can have taken it
+        try:
+            kept = await asyncio.to_thread(
+                sched.renew_claims, self.engine, worker_id=self.worker_id, ids=[row.id], now=self.clock()
+            )
+        except (SQLAlchemyError, OSError) as exc:  # cannot tell: send nothing, the post goes back to wait
+            return Outcome(
+                row.id,
+                "deferred",
+                f"its claim could not be renewed ({type(exc).__name__})",
+                retry_at=self.clock() + timedelta(seconds=self.policy.backoff_base_s),
+            )
+        if row.id not in kept:
+            return Outcome(row.id, "lost", "the claim expired before the send; nothing was sent")
+        return None
+
+    async def _publish_one(
+        self, row: sched.PostRow, account: PlatformAccount | None, claimed: float
+    ) -> Outcome:
         async with self._sem:
+            if (stop := await self._still_mine(row, claimed)) is not None:
+                return stop
             if account is not None and self.account_limiter is not None:
                 wait = await self.account_limiter.hit(f"account:{account.id}")
                 if wait is not None:  # the account's hourly budget is spent: later, without using an attempt
@@ -303,6 +348,9 @@ class Dispatcher:
             batched = self._mark_published_batch(conn, rows, outcomes, now)
             for row, out in zip(rows, outcomes, strict=True):
                 if row.id in batched:
+                    continue
+                if out.kind == "lost":  # another worker holds it now; this one sent nothing
+                    log.warning("Post #%s: %s", row.id, out.message)
                     continue
                 if out.kind == "published":
                     ok = self._mark_published(conn, row, out.result, now, f"published by {self.worker_id}")

@@ -26,8 +26,10 @@ ROOT = Path(__file__).parents[2]
 
 class FakeWebhookReceiver:
     """A webhook endpoint (POST /hook) that checks signatures, keeps what it received by idempotency key,
-    and answers with the next scripted step: an int status, ("status", {headers}), or ("sleep", seconds) to
-    accept the post and answer late. GET /verify?idempotency_key=K answers 200 {"id"} or 404."""
+    and answers with the next scripted step: an int status, ("status", {headers}), ("sleep", seconds) to
+    accept the post and answer late, or ("late", seconds) to answer late and have the post only then (a
+    platform still processing it: until the answer, verify does not find it). GET /verify?idempotency_key=K
+    answers 200 {"id"} or 404."""
 
     def __init__(self, server: HTTPServer, secret: str) -> None:
         self.server = server
@@ -66,14 +68,16 @@ class FakeWebhookReceiver:
             step = self.script.pop(0) if self.script else 200
         if isinstance(step, int) and step >= 300:
             return Response("platform says no", status=step)
-        if isinstance(step, tuple) and step[0] != "sleep":
+        if isinstance(step, tuple) and step[0] not in ("sleep", "late"):
             return Response("slow down", status=step[0], headers=step[1])
         key = payload["idempotency_key"]
         assert request.headers["Idempotency-Key"] == key
+        self.got_request.set()
+        if isinstance(step, tuple) and step[0] == "late":
+            time.sleep(step[1])
         with self._lock:
             self.received.setdefault(key, []).append(payload)
-        self.got_request.set()
-        if isinstance(step, tuple):
+        if isinstance(step, tuple) and step[0] == "sleep":
             time.sleep(step[1])
         return Response(json.dumps({"id": f"hook-{key[:8]}", "url": f"https://hooks.example/{key[:8]}"}))
 

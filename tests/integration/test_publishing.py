@@ -7,6 +7,7 @@ import json
 import os
 import random
 import signal
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -368,3 +369,46 @@ async def test_embedded_timer_publishes_a_post_when_it_is_due(settings: Any, tmp
         row = post(engine, post_id)
     assert row.state == "published"
     assert row.published_at is not None and row.published_at >= row.run_at  # never early
+
+
+def test_a_batch_larger_than_the_concurrency_with_slow_answers_publishes_each_post_once(
+    pg_engine: Any, pg_url: str, tmp_path: Path, box: CredentialBox, receiver: FakeWebhookReceiver
+) -> None:
+    """Issue 14: a worker claimed 200 posts, sent 20 at a time and never renewed its claims; another worker's
+    sweeper expired the ones still waiting or in flight, the platform did not have them yet, and 50 went out
+    twice. Here one worker claims the due posts 100 at a time and sends 20 at a time, each answered just
+    under the timeout (five rounds, ~8.5 s, twice the 4 s lease), while a second worker sweeps every second."""
+    uid = pg_user(pg_engine)
+    account = webhook_account(pg_engine, uid, box, receiver)
+    receiver.script = [("late", 1.7)] * 100  # the platform has each post only when it answers
+    env = worker_env(
+        tmp_path / "data",
+        pg_url,
+        KEYS,
+        STUDIO_PUBLISH_LEASE_S="4",
+        STUDIO_PUBLISH_TIMEOUT_S="2",
+        STUDIO_PUBLISH_ACCOUNT_PER_HOUR="1000",
+    )
+    procs = [
+        start_worker(env, "big-batch", tmp_path, batch=100),
+        start_worker(env, "sweeper", tmp_path, batch=1),
+    ]
+    try:
+        ids = schedule(
+            pg_engine, uid, n=100, account_id=account, run_at=datetime.now(UTC) + timedelta(seconds=8)
+        )
+        assert wait_for(lambda: count_state(pg_engine, "published") == len(ids), timeout=120)
+        time.sleep(3)  # long enough for a late duplicate to arrive
+    finally:
+        stop_workers(procs)
+    with pg_engine.connect() as conn:
+        reasons = conn.execute(
+            sa.select(PostTransition.reason).where(PostTransition.to_state == "publishing")
+        ).scalars()
+        claimed_by = Counter(r.split(" by ", 1)[1].split()[0] for r in reasons)
+    assert claimed_by["big-batch"] >= 50, (
+        claimed_by
+    )  # one worker held a batch far larger than its concurrency
+    assert receiver.count() == len(ids)
+    assert all(len(copies) == 1 for copies in receiver.received.values())
+    assert claims_per_post(pg_engine) == Counter(dict.fromkeys(ids, 1))  # no claim expired and was retaken

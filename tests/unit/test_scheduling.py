@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,7 +17,14 @@ from agent.core.db import session_scope
 from agent.core.errors import NotFound
 from agent.core.models import Metric, PostState, ScheduledPost
 from agent.services.dispatcher import Dispatcher, DispatchPolicy
-from integrations.publishers.base import Permanent, PostMetrics, Publisher, Retryable
+from integrations.publishers.base import (
+    OutgoingPost,
+    Permanent,
+    PostMetrics,
+    Publisher,
+    PublishResult,
+    Retryable,
+)
 from tests.fakes.publisher import ScriptedPublisher
 
 S = PostState
@@ -312,6 +320,64 @@ async def test_a_late_outcome_after_losing_the_claim_is_not_recorded_twice(engin
 
     d._record(rows, [Outcome(post_id, "failed", "boom")])
     assert post_of(engine, post_id).state == "publishing"  # not our claim: untouched
+
+
+class ExpiringPublisher(ScriptedPublisher):
+    """Its first send is slow, and meanwhile another worker's sweeper expires this worker's claims."""
+
+    def __init__(self, engine: Any) -> None:
+        super().__init__()
+        self.engine = engine
+
+    async def publish(self, post: OutgoingPost) -> PublishResult:
+        if not self.calls:
+            await asyncio.sleep(0.05)
+            sched.expire_claims(self.engine, lease_s=0.0, now=NOW + timedelta(hours=1))
+        return await super().publish(post)
+
+
+async def test_a_post_whose_claim_was_taken_while_it_waited_its_turn_is_not_sent(
+    engine: Any, user_id: str
+) -> None:
+    first, second = make_post(engine, user_id), make_post(engine, user_id)
+    publisher = ExpiringPublisher(engine)
+    d = dispatcher(engine, publisher, Clock(), concurrency=1, lease_s=0.02, publish_timeout_s=1.0)
+
+    outcomes = {o.post_id: o.kind for o in await d.dispatch_due()}
+
+    assert outcomes == {first: "published", second: "lost"}  # the first was in flight; the second waited
+    assert len(publisher.calls) == 1  # the second was never sent: the sweeper reconciles it
+    assert post_of(engine, second).state == "unconfirmed"
+
+
+async def test_claims_are_renewed_while_a_batch_runs_so_a_sweeper_takes_none(
+    engine: Any, user_id: str
+) -> None:
+    """Three posts sent one at a time, 50 ms each, on an 80 ms lease, while a sweeper expires claims older
+    than the lease every 10 ms: without renewal the last post would be taken from this worker mid-batch."""
+    ids = [make_post(engine, user_id) for _ in range(3)]
+    publisher = ScriptedPublisher(delay_s=0.05)
+    d = Dispatcher(
+        engine,
+        OneResolver(publisher),
+        policy=DispatchPolicy(concurrency=1, lease_s=0.08, publish_timeout_s=1.0),
+        worker_id="w1",
+    )
+    done = asyncio.Event()
+    expired: list[int] = []
+
+    async def other_sweeper() -> None:
+        while not done.is_set():
+            expired.extend(sched.expire_claims(engine, lease_s=0.08))
+            await asyncio.sleep(0.01)
+
+    sweeping = asyncio.create_task(other_sweeper())
+    outcomes = await d.dispatch_due()
+    done.set()
+    await sweeping
+
+    assert [o.kind for o in outcomes] == ["published"] * 3 and expired == []
+    assert len(publisher.calls) == 3 and {post_of(engine, i).state for i in ids} == {"published"}
 
 
 async def test_metrics_are_collected_at_1h_24h_and_7d(engine: Any, user_id: str) -> None:
