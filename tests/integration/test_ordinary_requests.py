@@ -171,7 +171,5 @@ def test_a_request_without_cue_words_is_routed_by_meaning_not_taken_for_a_post(d
     out = ask_json(data_dir, f"honest opinion on draft {draft_id}?")
     assert out["tools"] == ["score_post"] and out["drafts"] == [], out
     assert list((data_dir / "cache" / "routing").glob("routing-*.npy"))  # the examples, embedded once
-    off = ask_json(
-        data_dir, f"honest opinion on draft {draft_id}?", STUDIO_SEMANTIC_ROUTING="false"
-    )
+    off = ask_json(data_dir, f"honest opinion on draft {draft_id}?", STUDIO_SEMANTIC_ROUTING="false")
     assert off["tools"] != ["score_post"]  # without routing the same words were read as a new post
