@@ -199,7 +199,11 @@ class ScheduledPost(SQLModel, table=True):
     external_id: str | None = Field(default=None, max_length=300)
     external_url: str | None = Field(default=None, max_length=1000)
     last_error: str | None = Field(default=None, sa_type=sa.Text)
-    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # the platform's, else sent_at
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # when the last send began
+    # unconfirmed: when the sweeper next checks the platform (None: it cannot; the user decides), checks made
+    check_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    checks: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     # what the user approved (text, hashtags, media): a later edit of the draft never changes a queued post
     content: dict[str, Any] = _json_dict()
     metrics_stage: int = Field(default=0)  # metric collections done (at ~1 h, 24 h, 7 days)

@@ -427,6 +427,9 @@ def expire_claims(engine: Engine, *, lease_s: float, now: datetime | None = None
                 state=S.UNCONFIRMED.value,
                 updated_at=now,
                 last_error="The worker publishing this post stopped before confirming it.",
+                sent_at=sa.func.coalesce(_T.c.sent_at, _T.c.claimed_at),  # at the latest its last renewal
+                check_at=now,
+                checks=0,
             )
             .returning(_T.c.id, _T.c.claimed_by)
         ).all()
@@ -485,6 +488,8 @@ class PostRow:
     external_id: str | None
     published_at: datetime | None
     metrics_stage: int
+    sent_at: datetime | None = None
+    checks: int = 0
 
 
 _ROW_COLUMNS = tuple(
@@ -502,6 +507,8 @@ _ROW_COLUMNS = tuple(
         "external_id",
         "published_at",
         "metrics_stage",
+        "sent_at",
+        "checks",
     )
 )
 
@@ -520,6 +527,8 @@ def _post_row(r: Any) -> PostRow:
         external_id=r.external_id,
         published_at=r.published_at,
         metrics_stage=r.metrics_stage,
+        sent_at=r.sent_at,
+        checks=r.checks,
     )
 
 
@@ -540,6 +549,22 @@ def rows_in_state(
     with engine.connect() as conn:
         ids = [r.id for r in conn.execute(query.order_by(_T.c.id).limit(limit))]
     return load_rows(engine, ids)
+
+
+def unconfirmed_due(engine: Engine, *, now: datetime, limit: int = 50, per_user: int = 10) -> list[PostRow]:
+    """Unconfirmed posts whose check is due, the longest waiting first, at most ``per_user`` of one user's: a
+    user's many posts that cannot be checked yet never keep another user's post from being checked."""
+    turn = sa.func.row_number().over(partition_by=_T.c.user_id, order_by=(_T.c.check_at, _T.c.id))
+    due = (
+        sa.select(_T.c.id, _T.c.check_at, turn.label("turn"))
+        .where(_T.c.state == S.UNCONFIRMED.value, _T.c.check_at <= now)
+        .subquery()
+    )
+    query = sa.select(due.c.id).where(due.c.turn <= per_user).order_by(due.c.check_at, due.c.id).limit(limit)
+    with engine.connect() as conn:
+        ids = [r.id for r in conn.execute(query)]
+    rows = {r.id: r for r in load_rows(engine, ids)}
+    return [rows[i] for i in ids if i in rows]
 
 
 def metrics_due(engine: Engine, *, now: datetime, limit: int = 100) -> list[PostRow]:

@@ -34,7 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from agent.core import scheduling as sched
-from agent.core.models import Metric, PlatformAccount, PostState
+from agent.core.models import Metric, PlatformAccount, PostState, UTCDateTime
 from agent.core.security import CredentialBox
 from integrations.locks import DutyLock, LocalLock, make_duty_lock
 from integrations.publishers.base import (
@@ -185,6 +185,11 @@ class Outcome:
     message: str = ""
     result: PublishResult | None = None
     retry_at: datetime | None = None
+    sent_at: datetime | None = None  # when the send began (None: nothing was sent)
+
+    def published_at(self, now: datetime) -> datetime:
+        """The platform's own time when it reported one, else when the send began."""
+        return (self.result.published_at if self.result else None) or self.sent_at or now
 
 
 @dataclass
@@ -309,6 +314,7 @@ class Dispatcher:
                 problems = publisher.validate(post)
                 if problems:
                     raise Permanent("; ".join(problems))
+                sent_at = self.clock()
                 result = await asyncio.wait_for(
                     publisher.publish(post), timeout=self.policy.publish_timeout_s
                 )
@@ -317,11 +323,12 @@ class Dispatcher:
             except Permanent as exc:
                 return Outcome(row.id, "failed", str(exc))
             except (UnknownOutcome, TimeoutError) as exc:
-                return Outcome(row.id, "unconfirmed", str(exc) or "the platform did not answer in time")
+                message = str(exc) or "the platform did not answer in time"
+                return Outcome(row.id, "unconfirmed", message, sent_at=sent_at)
             except Exception as exc:  # an adapter bug after a possible send: reconcile, never re-send blindly
                 log.exception("Publishing post #%s raised unexpectedly", row.id)
-                return Outcome(row.id, "unconfirmed", f"{type(exc).__name__}: {exc}")
-        return Outcome(row.id, "published", result=result)
+                return Outcome(row.id, "unconfirmed", f"{type(exc).__name__}: {exc}", sent_at=self.clock())
+        return Outcome(row.id, "published", result=result, sent_at=sent_at)
 
     def _retry_or_fail(self, row: sched.PostRow, exc: PublishError, retry_after: float | None) -> Outcome:
         if row.attempts >= row.max_attempts:
@@ -353,7 +360,7 @@ class Dispatcher:
                     log.warning("Post #%s: %s", row.id, out.message)
                     continue
                 if out.kind == "published":
-                    ok = self._mark_published(conn, row, out.result, now, f"published by {self.worker_id}")
+                    ok = self._mark_published(conn, row, out, now, f"published by {self.worker_id}")
                 else:
                     dst, reason, values = self._settle_claim(row, out, now)
                     ok = sched.move(
@@ -388,7 +395,9 @@ class Dispatcher:
             return S.SCHEDULED, reason, {"run_at": out.retry_at, "last_error": out.message, **release}
         if out.kind == "failed":
             return S.FAILED, out.message, {"last_error": out.message}
-        return S.UNCONFIRMED, f"outcome unknown: {out.message}", {"last_error": out.message}
+        # checked on the platform at the next sweep
+        unknown = {"last_error": out.message, "sent_at": out.sent_at, "check_at": now, "checks": 0}
+        return S.UNCONFIRMED, f"outcome unknown: {out.message}", unknown
 
     def _mark_published_batch(
         self, conn: Any, rows: list[sched.PostRow], outcomes: list[Outcome], now: datetime
@@ -401,7 +410,13 @@ class Dispatcher:
             return set()
         reason = f"published by {self.worker_id}"
         data = [
-            (r.id, o.result.external_id[:300], o.result.url[:1000] if o.result.url else None)
+            (
+                r.id,
+                o.result.external_id[:300],
+                o.result.url[:1000] if o.result.url else None,
+                o.published_at(now),
+                o.sent_at or now,
+            )
             for r, o in done
             if o.result is not None
         ]
@@ -409,6 +424,8 @@ class Dispatcher:
             sa.column("pid", sa.Integer),
             sa.column("ext", sa.String),
             sa.column("url", sa.String),
+            sa.column("pub", UTCDateTime()),
+            sa.column("sent", UTCDateTime()),
             name="outcome",
         ).data(data)
         stmt = (
@@ -419,7 +436,8 @@ class Dispatcher:
                 updated_at=now,
                 external_id=outcome.c.ext,
                 external_url=outcome.c.url,
-                published_at=now,
+                published_at=outcome.c.pub,
+                sent_at=outcome.c.sent,
                 last_error=None,
                 metrics_stage=0,
                 metrics_due_at=sched.first_metrics_due(now),
@@ -443,15 +461,15 @@ class Dispatcher:
         return moved
 
     @staticmethod
-    def _mark_published(
-        conn: Any, row: sched.PostRow, result: PublishResult | None, now: datetime, reason: str
-    ) -> bool:
+    def _mark_published(conn: Any, row: sched.PostRow, out: Outcome, now: datetime, reason: str) -> bool:
+        result = out.result
         assert result is not None
-        published_at = now
+        published_at = out.published_at(now)
         values: dict[str, Any] = {
             "external_id": result.external_id[:300],
             "external_url": result.url[:1000] if result.url else None,
             "published_at": published_at,
+            "sent_at": out.sent_at or now,
             "last_error": None,
             "metrics_stage": 0,
             "metrics_due_at": sched.first_metrics_due(published_at),
@@ -495,9 +513,15 @@ class Dispatcher:
                 report.metrics = await self.collect_metrics()
         return report
 
-    async def reconcile(self, *, limit: int = 50) -> dict[int, str]:
-        """Unconfirmed posts, checked on the platform by idempotency key."""
-        rows = await asyncio.to_thread(sched.rows_in_state, self.engine, S.UNCONFIRMED, limit=limit)
+    async def reconcile(self, *, limit: int = 50, per_user: int = 10) -> dict[int, str]:
+        """Unconfirmed posts whose check is due, checked on the platform by idempotency key — the longest
+        waiting first and at most ``per_user`` of one user's per sweep. One that cannot be checked now is
+        checked again later, each time after a longer wait; one whose target offers no way to check leaves the
+        sweep for good: the user decides (send it again with the same key, or cancel it)."""
+        now = self.clock()
+        rows = await asyncio.to_thread(
+            sched.unconfirmed_due, self.engine, now=now, limit=limit, per_user=per_user
+        )
         accounts = await asyncio.to_thread(self._accounts, rows)
         done: dict[int, str] = {}
         for row in rows:
@@ -508,11 +532,33 @@ class Dispatcher:
                     publisher.verify_published(outgoing(row, account)), timeout=self.policy.publish_timeout_s
                 )
             except (CannotVerify, TimeoutError, PublishError) as exc:
-                await asyncio.to_thread(self._note, row.id, f"Cannot confirm whether it was published: {exc}")
-                done[row.id] = "unknown"
+                never = isinstance(exc, CannotVerify) and exc.permanent
+                await asyncio.to_thread(self._check_later, row, str(exc) or type(exc).__name__, never=never)
+                done[row.id] = "cannot verify" if never else "unknown"
                 continue
             done[row.id] = await asyncio.to_thread(self._settle, row, found)
         return done
+
+    def _check_later(self, row: sched.PostRow, problem: str, *, never: bool) -> None:
+        now = self.clock()
+        if never:
+            check_at, message = (
+                None,
+                (
+                    f"Cannot confirm whether it was published: {problem} Check the target, then send it again "
+                    "(the same idempotency key: a receiver that drops repeats shows it once) or cancel it."
+                ),
+            )
+        else:
+            wait = min(self.policy.backoff_max_s, self.policy.sweep_interval_s * 2**row.checks)
+            check_at = now + timedelta(seconds=wait * (0.9 + 0.2 * self.rng.random()))
+            message = f"Cannot confirm whether it was published yet: {problem} Checking again at {check_at:%H:%M} UTC."
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.update(_T)
+                .where(_T.c.id == row.id, _T.c.state == S.UNCONFIRMED.value)
+                .values(last_error=message[:2000], check_at=check_at, checks=_T.c.checks + 1)
+            )
 
     def _settle(self, row: sched.PostRow, found: PublishResult | None) -> str:
         now = self.clock()
@@ -541,13 +587,15 @@ class Dispatcher:
                 run_at=now,
                 claimed_by=None,
                 claimed_at=None,
+                check_at=None,
+                checks=0,
             )
             return "rescheduled" if ok else "lost"
 
     def _mark_published_from_unconfirmed(
         self, conn: Any, row: sched.PostRow, found: PublishResult, now: datetime
     ) -> bool:
-        published_at = found.published_at or now
+        published_at = found.published_at or row.sent_at or now  # the platform's time, else the send's
         return sched.move(
             conn,
             post_id=row.id,
@@ -562,10 +610,6 @@ class Dispatcher:
             metrics_stage=0,
             metrics_due_at=sched.first_metrics_due(published_at),
         )
-
-    def _note(self, post_id: int, message: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(sa.update(_T).where(_T.c.id == post_id).values(last_error=message[:2000]))
 
     # -- metrics -------------------------------------------------------------------------------------
 

@@ -41,7 +41,11 @@ class UnknownOutcome(PublishError):
 
 
 class CannotVerify(PublishError):
-    pass
+    """Whether a post arrived cannot be told now (``permanent``: never — the target offers no way to check)."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ Signature: ``X-Studio-Signature: sha256=<hex HMAC-SHA256(secret, f"{timestamp}."
 cannot be replayed later (receivers should refuse timestamps older than a few minutes; see
 :func:`verify_signature`). ``Idempotency-Key`` carries the post's key: receivers should drop repeats.
 
-Outcomes: 2xx published (``id``/``url`` taken from a JSON answer when present); 408, 425, 429 and 5xx retryable
+Outcomes: 2xx published (``id``, ``url``, ``published_at`` from a JSON answer when present); 408, 425, 429, 5xx retryable
 (``Retry-After`` honoured); other 4xx permanent; a timeout after the request was sent is an unknown outcome.
 A webhook can only be verified when the account has a ``verify_url`` (GET ``?idempotency_key=K``: 200 with
 ``{"id": ...}`` = received, 404 = not received).
@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import json
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -120,12 +121,16 @@ class WebhookPublisher(Publisher):
         self._raise_for(response)
         data = _json(response)
         return PublishResult(
-            external_id=str(data.get("id") or post.idempotency_key), url=data.get("url") or None
+            external_id=str(data.get("id") or post.idempotency_key),
+            url=data.get("url") or None,
+            published_at=_timestamp(data),
         )
 
     async def verify_published(self, post: OutgoingPost) -> PublishResult | None:
         if not self.verify_url:
-            raise CannotVerify("This webhook has no verify_url, so delivery cannot be checked.")
+            raise CannotVerify(
+                "This webhook has no verify_url, so delivery cannot be checked.", permanent=True
+            )
         try:
             response = await self._client.get(
                 self.verify_url,
@@ -140,7 +145,9 @@ class WebhookPublisher(Publisher):
             raise CannotVerify(f"The verify URL answered {response.status_code}.")
         data = _json(response)
         return PublishResult(
-            external_id=str(data.get("id") or post.idempotency_key), url=data.get("url") or None
+            external_id=str(data.get("id") or post.idempotency_key),
+            url=data.get("url") or None,
+            published_at=_timestamp(data),
         )
 
     async def fetch_metrics(self, external_id: str) -> PostMetrics:
@@ -171,6 +178,18 @@ class WebhookPublisher(Publisher):
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+
+def _timestamp(data: dict[str, Any]) -> datetime | None:
+    """The receiver's own publish time, when it reports one ("published_at" or "created_at", ISO 8601)."""
+    raw = data.get("published_at") or data.get("created_at")
+    if not isinstance(raw, str):
+        return None
+    try:
+        when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:

@@ -30,6 +30,7 @@ class ScriptedPublisher(Publisher):
         self.accepted: dict[str, PublishResult] = {}
         self.verify_calls = 0
         self.verify_fails = False
+        self.verify_never = False  # verify_fails for good: the target offers no way to check
         self.metrics: dict[str, PostMetrics] = {}
 
     async def publish(self, post: OutgoingPost) -> PublishResult:
@@ -50,7 +51,7 @@ class ScriptedPublisher(Publisher):
     async def verify_published(self, post: OutgoingPost) -> PublishResult | None:
         self.verify_calls += 1
         if self.verify_fails:
-            raise CannotVerify("verification unavailable")
+            raise CannotVerify("verification unavailable", permanent=self.verify_never)
         return self.accepted.get(post.idempotency_key)
 
     async def fetch_metrics(self, external_id: str) -> PostMetrics:

@@ -412,3 +412,45 @@ def test_a_batch_larger_than_the_concurrency_with_slow_answers_publishes_each_po
     assert receiver.count() == len(ids)
     assert all(len(copies) == 1 for copies in receiver.received.values())
     assert claims_per_post(pg_engine) == Counter(dict.fromkeys(ids, 1))  # no claim expired and was retaken
+
+
+def test_one_users_unverifiable_posts_do_not_starve_another_users_post(
+    pg_engine: Any, pg_url: str, tmp_path: Path, box: CredentialBox, receiver: FakeWebhookReceiver
+) -> None:
+    """Issue 14: each sweep checked the 50 lowest-id unconfirmed posts, so another user's 50 posts behind a
+    webhook with no verify URL kept the owner's verifiable post from being checked at all (0 checks in 45 s).
+    Here 60 such posts and one verifiable post of another user, all sent by a worker that died before it
+    heard back; a worker sweeping every second."""
+    blind_owner = pg_user(pg_engine)
+    with session_scope(pg_engine) as session:
+        owner = repo.create_user(session, email="owner@example.com").id
+        blind = repo.add_platform_account(
+            session,
+            user_id=blind_owner,
+            platform="webhook",
+            handle="no-verify",
+            credentials={"secret": SECRET},  # no verify_url: delivery cannot be checked
+            box=box,
+            base_url=receiver.url,
+        ).id
+    stuck = schedule(pg_engine, blind_owner, n=60, account_id=blind)
+    [mine] = schedule(pg_engine, owner, n=1, account_id=webhook_account(pg_engine, owner, box, receiver))
+    assert len(sched.claim_due(pg_engine, worker_id="died", post_ids=[*stuck, mine], limit=61)) == 61
+    receiver.received[post(pg_engine, mine).idempotency_key] = [{}]  # it arrived; the answer was lost
+    env = worker_env(
+        tmp_path / "data", pg_url, KEYS, STUDIO_PUBLISH_LEASE_S="2", STUDIO_PUBLISH_TIMEOUT_S="1"
+    )
+    worker = start_worker(env, "sweeper", tmp_path)
+    try:
+        assert wait_for(lambda: post(pg_engine, mine).state == "published", timeout=60)
+        assert wait_for(lambda: all(post(pg_engine, i).check_at is None for i in stuck), timeout=60)
+    finally:
+        stop_workers([worker])
+    with session_scope(pg_engine) as session:
+        trail = sched.history(session, user_id=owner, post_id=mine)
+    expired = next(t.at for t in trail if t.to_state == "unconfirmed")
+    published = next(t.at for t in trail if t.to_state == "published")
+    assert (published - expired).total_seconds() <= 2 * 1.0 + 1.0  # within two sweeps of a second
+    assert {post(pg_engine, i).state for i in stuck} == {"unconfirmed"}  # never re-sent blindly
+    assert "send it again" in (post(pg_engine, stuck[0]).last_error or "")
+    assert receiver.count() == 1  # only what arrived before: nothing was sent again

@@ -18,6 +18,7 @@ from agent.core.errors import NotFound
 from agent.core.models import Metric, PostState, ScheduledPost
 from agent.services.dispatcher import Dispatcher, DispatchPolicy
 from integrations.publishers.base import (
+    CannotVerify,
     OutgoingPost,
     Permanent,
     PostMetrics,
@@ -309,6 +310,90 @@ async def test_unverifiable_stays_unconfirmed_and_says_why(engine: Any, user_id:
     with session_scope(engine) as session:  # the user decides: try again (same key) or cancel
         sched.reschedule_post(session, user_id=user_id, post_id=post_id, run_at=NOW)
     assert post_of(engine, post_id).attempts == 0
+
+
+class KeyedPublisher(ScriptedPublisher):
+    """Verification fails for the posts of one user (their target cannot tell) and works for the others'."""
+
+    def __init__(self, unverifiable: set[str]) -> None:
+        super().__init__()
+        self.unverifiable = unverifiable
+
+    async def verify_published(self, post: OutgoingPost) -> PublishResult | None:
+        if post.idempotency_key in self.unverifiable:
+            self.verify_calls += 1
+            raise CannotVerify("the receiver's verify URL answered 503")
+        return await super().verify_published(post)
+
+
+def unconfirmed_posts(engine: Any, user_id: str, n: int, clock: Clock) -> list[int]:
+    """Posts claimed by a worker that then died: unconfirmed once the lease ran out."""
+    ids = [make_post(engine, user_id) for _ in range(n)]
+    sched.claim_due(engine, worker_id="died", post_ids=ids, now=clock(), limit=n)
+    assert set(sched.expire_claims(engine, lease_s=0, now=clock() + timedelta(seconds=1))) >= set(ids)
+    return ids
+
+
+async def test_one_users_unverifiable_posts_do_not_keep_another_users_post_from_being_checked(
+    engine: Any, user_id: str
+) -> None:
+    """Issue 14: each sweep checked the 50 lowest ids, so 50 posts that could not be verified kept every later
+    post (here: another user's) from ever being checked."""
+    clock = Clock()
+    with session_scope(engine) as session:
+        other = repo.create_user(session, email="other-user@example.com").id
+    stuck = unconfirmed_posts(engine, user_id, 60, clock)
+    [mine] = unconfirmed_posts(engine, other, 1, clock)
+    publisher = KeyedPublisher({post_of(engine, i).idempotency_key for i in stuck})
+    publisher.accepted[post_of(engine, mine).idempotency_key] = PublishResult(external_id="ext-mine")
+    d = dispatcher(engine, publisher, clock, sweep_interval_s=30.0)
+
+    clock.advance(seconds=2)
+    first = await d.reconcile()
+
+    assert first[mine] == "published"  # in the first sweep, beside at most 10 of the other user's
+    assert sum(1 for i in stuck if i in first) == 10
+    second = await d.reconcile()  # at the same time: the 10 checked wait their backoff, 10 others come up
+    assert not set(second) & set(first) and len(second) == 10
+    retried = post_of(engine, stuck[0])
+    assert retried.checks == 1 and retried.check_at is not None and retried.check_at > clock()
+    assert "Checking again at" in (retried.last_error or "")
+
+
+async def test_a_post_whose_target_cannot_be_checked_leaves_the_sweep_for_the_user_to_decide(
+    engine: Any, user_id: str
+) -> None:
+    clock = Clock()
+    publisher = ScriptedPublisher(["accept_then_timeout"])
+    publisher.verify_fails = publisher.verify_never = True
+    post_id = make_post(engine, user_id)
+    d = dispatcher(engine, publisher, clock)
+    await d.dispatch_due()
+
+    assert await d.reconcile() == {post_id: "cannot verify"}
+    clock.advance(days=1)
+    assert await d.reconcile() == {}  # never checked again on its own
+    post = post_of(engine, post_id)
+    assert (
+        post.state == "unconfirmed" and post.check_at is None and "send it again" in (post.last_error or "")
+    )
+    assert publisher.verify_calls == 1
+
+
+async def test_a_reconciled_post_is_published_when_it_was_sent_not_when_it_was_checked(
+    engine: Any, user_id: str
+) -> None:
+    clock = Clock()
+    sent_at = clock()
+    post_id = make_post(engine, user_id)
+    publisher = ScriptedPublisher(["accept_then_timeout"])
+    d = dispatcher(engine, publisher, clock)
+    await d.dispatch_due()
+    clock.advance(minutes=10)
+
+    assert await d.reconcile() == {post_id: "published"}
+    post = post_of(engine, post_id)
+    assert post.published_at == post.sent_at == sent_at  # not ten minutes later
 
 
 async def test_a_late_outcome_after_losing_the_claim_is_not_recorded_twice(engine: Any, user_id: str) -> None:
