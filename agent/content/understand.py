@@ -1154,6 +1154,8 @@ def _language(text: str, detect: Callable[[str], tuple[str | None, float]] | Non
         "en": r"\b(write|a|an|the|for|about|our|new|with|please|give|me|make|can|you|and|of|to|my|rate|draft|show|what|how|more|this|it|is)\b",
     }
     scores = {lang: len(re.findall(p, folded)) for lang, p in hints.items()}
+    for lang, names in _CALENDAR_WORDS.items():  # "sabato 14 giugno": a day or a month says the language
+        scores[lang] += len(re.findall(names, folded))
     best = max(scores, key=lambda k: scores[k])
     if detect is not None and len(text.split()) >= 6:
         code, confidence = detect(text)
@@ -1163,6 +1165,21 @@ def _language(text: str, detect: Callable[[str], tuple[str | None, float]] | Non
     if scores[best] == 0:
         return ("en", False) if text.isascii() and re.search(r"[a-z]", folded) else (None, False)
     return best, False
+
+
+# the names of days and months, which differ more between the six languages than their function words do
+_CALENDAR_WORDS = {
+    "es": r"\b(lunes|martes|miercoles|jueves|viernes|enero|febrero|abril|mayo|junio|julio|septiembre|octubre|"
+    r"noviembre|diciembre)\b",
+    "fr": r"\b(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|janvier|fevrier|mars|avril|mai|juin|juillet|"
+    r"aout|septembre|octobre|novembre|decembre)\b",
+    "de": r"\b(montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|januar|februar|marz|juni|juli|"
+    r"oktober|dezember)\b",
+    "pt": r"\b(segunda-feira|terca-feira|quarta-feira|quinta-feira|sexta-feira|janeiro|fevereiro|marco|maio|junho|"
+    r"julho|setembro|outubro|novembro|dezembro)\b",
+    "it": r"\b(lunedi|martedi|mercoledi|giovedi|venerdi|sabato|domenica|gennaio|febbraio|aprile|maggio|giugno|"
+    r"luglio|settembre|ottobre|dicembre|dalle|alle|dal|nella|nelle)\b",
+}
 
 
 def guess_language(text: str) -> str | None:

@@ -7,11 +7,12 @@ from agent.content.briefs import detect_platforms
 from agent.content.emoji import fitting_emoji
 from agent.content.grounding import unsupported_facts
 from agent.content.text import emoji_clusters, sentences
-from agent.content.understand import facts_in, parse
+from agent.content.understand import facts_in, guess_language, parse
 from agent.content.writers.base import CaptionRequest, VoiceGuide
 from agent.content.writers.quality import echoed_instruction
 from agent.content.writers.template import TemplateWriter
 from agent.content.writers.words import hashtags_for
+from agent.graph.planning.content_intents import content_calls
 from agent.services.drafting import Drafted, caption_request, details_of, without_instruction, write_caption
 from prompts.platforms import rule
 
@@ -135,3 +136,37 @@ def test_hashtags_join_only_words_that_stand_together() -> None:
 def test_handmade_ceramics_get_no_yarn_and_a_tuit_is_for_x() -> None:
     assert "🧶" not in fitting_emoji("our handmade ceramic mugs")
     assert detect_platforms("Escribe un tuit sobre nuestra oferta") == ["x"]
+
+
+def test_a_matcha_dessert_gets_no_football_and_an_italian_note_is_read_as_italian() -> None:
+    assert "⚽" not in fitting_emoji("3 tiktok captions for our new matcha tiramisu, playful", limit=3)
+    assert guess_language("sabato 14 giugno apriamo la terrazza, aperitivo dalle 18 alle 21") == "it"
+    assert "hit" not in hashtags_for("we just hit 10,000 customers", 3, VoiceGuide())
+
+
+def test_a_new_thread_asks_for_its_points_instead_of_splitting_some_draft() -> None:
+    asked: list[bool] = []
+
+    def latest() -> int:
+        asked.append(True)
+        return 7
+
+    calls, reply = content_calls(
+        "thread",
+        "write a thread on X about 5 lessons from running a small bakery",
+        platforms=["x"],
+        assets=[],
+        latest_draft=latest,
+        latest_visual_asset=lambda: None,
+    )
+    assert calls == [] and not asked  # the latest draft is not split into a thread behind the user's back
+    assert "5 lessons from running a small bakery" in reply and "don't make up" in reply
+    calls, _ = content_calls(
+        "thread",
+        "split draft #4 into a thread",
+        platforms=["x"],
+        assets=[],
+        latest_draft=latest,
+        latest_visual_asset=lambda: None,
+    )
+    assert calls[0]["name"] == "split_thread" and calls[0]["args"]["draft_id"] == 4

@@ -19,7 +19,7 @@ STOPWORDS = frozenset(
     also too not no yes write caption captions post posts draft drafts tweet thread please create give
     need want help us instagram linkedin twitter x threads bluesky mastodon facebook tiktok youtube
     pinterest reel reels story stories announce announcing announcement launch launching introducing
-    introduce about some one two as like via join joins joined joining welcome welcomes
+    introduce about some one two as like via join joins joined joining welcome welcomes hit hits reached
     fais faire haz hace mach machen faz fai annoncer anunciar anunciamos ankundigen annunciare annuncia
     ab bis um seit bei nach aus ohne sin sans senza sem entre hasta desde dans chez jusqu fino tra fra
     nel nella alla alle ate first second third premier deuxième troisième primer primera segundo segunda

@@ -15,7 +15,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, AnyMessage
 
 from agent.content.briefs import detect_platforms
-from agent.content.understand import body_of
+from agent.content.understand import body_of, parse
 from agent.graph.turn import call, ran_tools
 from prompts.languages import language_name, normalize_language, requested_language
 from prompts.threads import THREAD_PLATFORMS
@@ -122,6 +122,12 @@ def tone_of(text: str) -> str | None:
     return None
 
 
+_NAMES_A_POST = re.compile(
+    r"#\s*\d+|\b(?:draft|post)\s*#?\s*\d+|\b(?:this|it|that|these)\b|\bthe\s+(?:draft|post|caption|text|last one)\b",
+    re.IGNORECASE,
+)
+
+
 def _source_args(text: str, latest: Callable[[], int | None]) -> dict[str, Any] | None:
     body = body_of(text)
     if body:
@@ -157,6 +163,14 @@ def content_calls(
         if not ids:
             return [], "Attach the image (or name it: “alt text for image #12”) and I'll write its alt text."
         return [call("write_alt_text", asset_id=i) for i in ids], ""
+    if intent == THREAD and not body_of(text) and not _NAMES_A_POST.search(first):
+        # "write a thread about 5 lessons from …": the points are the user's to give, never made up
+        about = parse(first).subject
+        return [], (
+            f"For a thread{f' about {about}' if about else ''}, give me what each post should say — one per "
+            "line, or after a colon (“thread: first point. Second point. …”) — and I'll number them into a "
+            "thread. I don't make up the points. To split a draft, name it: “split draft #3 into a thread”."
+        )
     source = _source_args(text, latest_draft)
     if source is None:
         return [], "Which post? Name a draft (“draft #3”) or put the text after a colon."
