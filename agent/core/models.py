@@ -303,3 +303,16 @@ class SlackLinkCode(SQLModel, table=True):
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     used_by: str | None = Field(default=None, max_length=200)  # "<team>:<slack user>"
     created_at: datetime = _ts()
+
+
+class RateLimitHit(SQLModel, table=True):
+    """One allowed request of a sliding-window rate limit kept in the database (the publishers' per-account
+    limit while Redis is down or absent: one budget for every worker process, kept across restarts). Rows
+    older than the window are deleted by the next hit on the same key (``agent/core/sql_ratelimit.py``)."""
+
+    __tablename__ = "rate_limit_hit"
+    __table_args__ = (sa.Index("ix_rate_limit_hit_key_at", "key", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200)
+    at: datetime = Field(sa_type=UTCDateTime)

@@ -367,9 +367,14 @@ def claim_due_rows(
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             pick = pick.with_for_update(skip_locked=True)
+        # picked once, as a materialised CTE: as a plain IN (subquery) PostgreSQL may plan a semi-join that runs
+        # the subquery per row, and its LIMIT no longer bounds the claim (30 of 30 claimed with limit 3)
+        picked = pick.cte("picked")
+        if conn.dialect.name == "postgresql":
+            picked = picked.prefix_with("MATERIALIZED")
         stmt = (
             sa.update(_T)
-            .where(_T.c.id.in_(pick.scalar_subquery()), _T.c.state == S.SCHEDULED.value)
+            .where(_T.c.id.in_(sa.select(picked.c.id)), _T.c.state == S.SCHEDULED.value)
             .values(
                 state=S.PUBLISHING.value,
                 claimed_by=worker_id,

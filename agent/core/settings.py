@@ -70,6 +70,18 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL. Default: a SQLite file in the data dir. Postgres: postgresql://user@host/db",
     )
     redis_url: str | None = Field(default=None, description="redis://host:port/db; optional.")
+    redis_timeout_s: float = Field(
+        default=0.5,
+        gt=0,
+        le=10,
+        description="Connect and read timeout of the Redis calls on the publishing path (locks, limits).",
+    )
+    redis_retry_s: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="After a Redis failure, how long it is skipped (the fallback is used) before one probe.",
+    )
 
     llm_base_url: str | None = Field(default=None, description="Any OpenAI-compatible endpoint.")
     llm_model: str | None = Field(default=None, description="Model name at that endpoint.")

@@ -36,6 +36,8 @@ from sqlmodel import Session, col, select
 from agent.core import scheduling as sched
 from agent.core.models import Metric, PlatformAccount, PostState, UTCDateTime
 from agent.core.security import CredentialBox
+from agent.core.sql_ratelimit import SqlRateLimiter
+from integrations.breaker import CircuitBreaker
 from integrations.locks import DutyLock, LocalLock, make_duty_lock
 from integrations.publishers.base import (
     CannotVerify,
@@ -50,7 +52,7 @@ from integrations.publishers.base import (
 )
 from integrations.publishers.outbox import OutboxPublisher
 from integrations.publishers.webhook import WebhookPublisher
-from integrations.ratelimit import RateLimiter, make_rate_limiter
+from integrations.ratelimit import MemoryRateLimiter, RateLimiter, make_rate_limiter
 
 log = logging.getLogger(__name__)
 S = PostState
@@ -717,17 +719,30 @@ def dispatcher_for(
         timeout_s=settings.publish_timeout_s,
         mastodon_max_chars=settings.mastodon_max_chars,
     )
+    # One breaker per Redis for the duty lock and the account limit: after a failure neither waits on it.
+    # The account limit's fallback (and its only counter without Redis) is PostgreSQL, one budget for every
+    # worker and kept across restarts; SQLite runs in one process, so its counter is in the process.
+    per_hour, window_s, prefix = settings.publish_account_per_hour, 3600.0, "studio:publish:rl:"
+    breaker = CircuitBreaker("Redis", cooldown_s=settings.redis_retry_s)
+    shared: RateLimiter = (
+        SqlRateLimiter(engine, per_hour, window_s=window_s, prefix=prefix)
+        if engine.dialect.name == "postgresql"
+        else MemoryRateLimiter(per_hour, window_s=window_s)
+    )
     return Dispatcher(
         engine,
         resolver,
         policy=policy,
         worker_id=worker_id or default_worker_id(),
-        lock=make_duty_lock(engine, settings.redis_url),
+        lock=make_duty_lock(engine, settings.redis_url, timeout_s=settings.redis_timeout_s, breaker=breaker),
         account_limiter=make_rate_limiter(
-            settings.publish_account_per_hour,
+            per_hour,
             settings.redis_url,
-            window_s=3600.0,
-            prefix="studio:publish:rl:",
+            window_s=window_s,
+            prefix=prefix,
+            timeout_s=settings.redis_timeout_s,
+            fallback=shared,
+            breaker=breaker,
         ),
     )
 

@@ -3,6 +3,7 @@ processes, and a private Redis server (never the machine's own)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -192,3 +193,40 @@ def _ping(client: Any) -> bool:
         return bool(client.ping())
     except Exception:  # noqa: BLE001
         return False
+
+
+class HungRedis:
+    """A TCP server that accepts connections and never answers (a hung Redis: the socket is open, nothing
+    comes back). ``url`` points a Redis client at it; ``stop()`` closes the listener and every connection."""
+
+    def __init__(self) -> None:
+        self._server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._server.bind(("127.0.0.1", 0))
+        self._server.listen(512)
+        self._server.settimeout(0.2)  # so the accept loop sees stop()
+        self.port = int(self._server.getsockname()[1])
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.accepted = 0
+        self._conns: list[socket.socket] = []
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._accept, name="hung-redis", daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                conn, _ = self._server.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.accepted += 1
+            self._conns.append(conn)  # held open, never read from or written to
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join(timeout=5)
+        for sock in [self._server, *self._conns]:
+            with contextlib.suppress(OSError):
+                sock.close()

@@ -454,3 +454,15 @@ def test_one_users_unverifiable_posts_do_not_starve_another_users_post(
     assert {post(pg_engine, i).state for i in stuck} == {"unconfirmed"}  # never re-sent blindly
     assert "send it again" in (post(pg_engine, stuck[0]).last_error or "")
     assert receiver.count() == 1  # only what arrived before: nothing was sent again
+
+
+def test_a_claim_takes_no_more_than_its_limit_on_postgresql(pg_engine: Any) -> None:
+    """As `UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)` PostgreSQL planned a semi-join that
+    ran the subquery per row on a fresh table: a claim of 3 took all 30 due posts, so --batch meant nothing
+    and the first worker to poll took everything."""
+    uid = pg_user(pg_engine)
+    ids = schedule(pg_engine, uid, n=30)
+    first = sched.claim_due_rows(pg_engine, worker_id="a", limit=3)
+    second = sched.claim_due_rows(pg_engine, worker_id="b", limit=3)
+    assert len(first) == len(second) == 3 and not {r.id for r in first} & {r.id for r in second}
+    assert [r.id for r in first] == ids[:3]  # the earliest due first
