@@ -279,6 +279,7 @@ def test_sigkill_mid_publish_then_restart_loses_and_duplicates_nothing(
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait()
+        killed_at = datetime.now(UTC)
     # a new worker with a short lease finds the dead claims, checks the platform, and finishes the job
     env = worker_env(data, pg_url, KEYS, STUDIO_PUBLISH_LEASE_S="2", STUDIO_PUBLISH_TIMEOUT_S="1")
     second = start_worker(env, "survivor", tmp_path)
@@ -292,6 +293,8 @@ def test_sigkill_mid_publish_then_restart_loses_and_duplicates_nothing(
         with session_scope(pg_engine) as session:
             trail = [(t.from_state, t.to_state) for t in sched.history(session, user_id=uid, post_id=post_id)]
         assert ("publishing", "unconfirmed") in trail and trail[-1] == ("unconfirmed", "published")
+        reconciled = post(pg_engine, post_id)
+        assert reconciled.published_at is not None and reconciled.published_at <= killed_at  # sent, not checked
 
 
 # -- locks ---------------------------------------------------------------------------------------------
