@@ -188,6 +188,10 @@ def write_caption(
         )
         text, tags = drafted.text, drafted.hashtags
         posts = thread_posts(text, tags, r.limit, r.counting) if threaded else []
+        if len(posts) > 1 and count(request.details, r.counting) <= r.limit:
+            # the user's own words fit one post: they are the post, not a thread whose second post is only
+            # the call to action
+            text, posts = request.details, []
         while threaded and len(posts) <= 1 and tags and not within_limit(text, tags, r):
             tags = tags[:-1]  # one post after all: it keeps the hashtags that fit
         meta: dict[str, Any] = {"brief": brief, "language": lang, "limit": r.limit, "checks": drafted.passed}

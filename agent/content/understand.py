@@ -1133,11 +1133,18 @@ def _subject(text: str, body: str | None, intents: list[Intent]) -> str:
         if subject and led:
             return subject
         context = sentences[:n] + sentences[n + 1 :]
-        news = _trim(_news(context)) if context else ""
+        news = _from_marker(_trim(_news(context))) if context else ""
         return news or subject
     if marker := _SUBJECT_MARKERS.search(folded):  # "can u help me get the word out about …"
         return _trim(head[marker.start(1) :])
-    return _trim(_news(sentences)) or _trim(extract_subject(head))
+    return _from_marker(_trim(_news(sentences))) or _trim(extract_subject(head))
+
+
+def _from_marker(sentence: str) -> str:
+    """A sentence taken from the context, from its subject marker on when it has one ("hey can u help me get
+    the word out about | our soy candle restock this thursday", with the ask in a later "ig")."""
+    marker = _SUBJECT_MARKERS.search(fold(sentence))
+    return _trim(sentence[marker.start(1) :]) if marker else sentence
 
 
 def _language(text: str, detect: Callable[[str], tuple[str | None, float]] | None) -> tuple[str | None, bool]:
