@@ -30,6 +30,7 @@ from agent.runtime.studio import Studio
 from agent.runtime.worker import run_worker
 from agent.services.accounts import connect
 from agent.services.memory import open_checkpointer
+from tools import SENSITIVE_TOOLS
 
 app = typer.Typer(
     help="Content Studio: ready-to-post social media content from your raw material.", no_args_is_help=True
@@ -252,6 +253,8 @@ def ask(
         print(json.dumps(result, ensure_ascii=False))
     else:
         _print_result(result)
+    if result.get("error"):
+        raise typer.Exit(1)
 
 
 async def _ask(
@@ -279,6 +282,7 @@ async def _ask(
             )
             user_id = owner.id
         thread_id = thread or f"cli-{uuid.uuid4().hex}"
+        outcomes = _Outcomes()
         if text or attachments:
             result = await studio.run_turn(
                 user_id=user_id,
@@ -287,22 +291,74 @@ async def _ask(
                 platforms=platforms,
                 channel="cli",
                 attachments=attachments,
+                on_event=outcomes,
             )
         else:
             result = await studio.result(thread_id=thread_id)
+            if not result.approval and approve is not None:
+                raise StudioError("There is nothing waiting for your approval in this conversation.")
         if result.approval:
             decision = approve
             if decision is None and not as_json and sys.stdin.isatty():
                 console.print(result.reply)
                 decision = typer.confirm("Approve?", default=False)
             if decision is not None:
+                outcomes = _Outcomes()
                 result = await studio.run_turn(
-                    user_id=user_id, thread_id=thread_id, resume={"approved": decision}, channel="cli"
+                    user_id=user_id,
+                    thread_id=thread_id,
+                    resume={"approved": decision},
+                    channel="cli",
+                    on_event=outcomes,
                 )
-        return result.public()
+        return outcomes.apply(result.public())
+
+
+# The tools that act (approve, schedule, publish, move or cancel a post): one that is refused is an error of
+# the command. A content tool that cannot do its part (no model to translate) answers in words instead.
+ACTING_TOOLS = SENSITIVE_TOOLS | {"reschedule_post", "cancel_post"}
+
+
+class _Outcomes:
+    """The tool results of a turn as they happen (``on_event``), to tell a refusal from a success.
+
+    A turn that asked to act and was refused — a schedule for a time that has passed, an unknown draft or
+    account, refused before the approval question or after it — with nothing else done, is an error of the
+    command: ``error`` holds why (the refused calls leave ``tools``) and the exit code is 1. A turn with any
+    success, or waiting for an approval, or declined by the user, is not."""
+
+    def __init__(self) -> None:
+        self.errors: list[tuple[str, str]] = []  # (tool, message) of the acting tools refused
+        self.succeeded = False
+
+    async def __call__(self, event: dict[str, Any]) -> None:
+        if event.get("type") != "tool_end":
+            return
+        artifact = event.get("artifact")
+        kind = artifact.get("type") if isinstance(artifact, dict) else None
+        name = str(event.get("name") or "")
+        if kind == "error" and name in ACTING_TOOLS:
+            assert isinstance(artifact, dict)
+            self.errors.append((name, str(artifact.get("message") or "")))
+        elif kind not in ("error", "declined"):
+            self.succeeded = True
+
+    def apply(self, result: dict[str, Any]) -> dict[str, Any]:
+        if not self.errors or self.succeeded or result.get("approval"):
+            return result
+        tools = list(result.get("tools") or [])
+        for name, _ in self.errors:
+            if name in tools:
+                tools.remove(name)
+        messages = list(dict.fromkeys(message for _, message in self.errors if message))
+        error = " ".join(messages) or result.get("reply") or "The request could not be done."
+        return {"error": error, **result, "tools": tools}
 
 
 def _print_result(result: dict[str, Any]) -> None:
+    if result.get("error"):
+        err.print(f"[red]Error:[/red] {result['reply'] or result['error']}")
+        return
     console.print(result["reply"])
     if result.get("approval"):
         console.print(

@@ -17,6 +17,7 @@ post cannot both win; the loser sees :class:`Conflict`. A transition the machine
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -31,6 +32,7 @@ from agent.core.errors import InputError, NotFound, StudioError
 from agent.core.models import Asset, DraftStatus, PlatformAccount, PostState, PostTransition, ScheduledPost
 from agent.core.repo.base import owned
 from agent.core.timeparse import When, localize, zone
+from prompts.platforms import resolve_platform, rule
 
 S = PostState
 
@@ -134,24 +136,104 @@ def history(session: Session, *, user_id: str, post_id: int) -> list[PostTransit
     return list(session.exec(query))
 
 
+OUTBOX_NAMES = frozenset({"outbox", "local outbox", "the outbox", "the local outbox", "local"})
+LIVE_STATES = (S.SCHEDULED, S.PUBLISHING, S.UNCONFIRMED)  # a post that may still go out
+
+
+class AccountChoice(InputError):
+    """Several connected accounts fit the request; the user says which (the message lists them)."""
+
+    def __init__(self, message: str, options: Sequence[PlatformAccount]) -> None:
+        super().__init__(message)
+        self.options = list(options)
+
+
+def platform_label(name: str) -> str:
+    """ "Instagram", "Mastodon", "webhook": a platform's name as people write it."""
+    try:
+        return rule(name).label
+    except ValueError:
+        return name
+
+
+def account_label(account: PlatformAccount) -> str:
+    """How an account is named to its owner: "Mastodon @me@mastodon.social", "webhook hook1"."""
+    return f"{platform_label(account.platform)} {account.handle}"
+
+
 def choose_account(
     session: Session, *, user_id: str, platform: str, account: str | int | None = None
 ) -> PlatformAccount | None:
-    """The account to publish through: the one named (id or handle), else the user's account on the
-    post's platform, else None (the local outbox)."""
+    """The account to publish through, or None for the local outbox.
+
+    ``account`` names it: its id (``3``, ``#3``), its handle (``hook1``, ``@me@mastodon.social``, or
+    ``@me`` when only one handle starts so), a platform (``mastodon``, ``webhook``: the user's one connected
+    account there), or ``outbox``. Without a name: the user's connected account on the post's platform,
+    else None. A name that fits no account raises :class:`NotFound`; one that fits several (or, without
+    a name, several accounts on the post's platform) raises :class:`AccountChoice`, which lists them.
+    """
     accounts = repo.list_platform_accounts(session, user_id=user_id)
     if account not in (None, ""):
-        wanted = str(account).lstrip("#@").lower()
-        for acc in accounts:
-            if str(acc.id) == wanted or acc.handle.lstrip("@").lower() == wanted:
-                return acc
-        if wanted == "outbox":
-            return None
-        raise NotFound(f"No connected account {account!r}. Connect one with connect_account first.")
-    for acc in accounts:
-        if acc.platform == platform and acc.state == "connected":
-            return acc
-    return None
+        return _named_account(accounts, str(account), platform)
+    fitting = [a for a in accounts if a.platform == platform and a.state == "connected"]
+    if len(fitting) > 1:
+        raise _choice(fitting, f"You have {len(fitting)} {platform_label(platform)} accounts")
+    return fitting[0] if fitting else None
+
+
+def _named_account(accounts: Sequence[PlatformAccount], name: str, platform: str) -> PlatformAccount | None:
+    wanted = " ".join(name.strip().lower().split())
+    wanted = re.sub(r"^(?:my|our|the)\s+", "", wanted)
+    wanted = re.sub(r"\s+account$", "", wanted)
+    wanted = re.sub(r"^account\s+", "", wanted)
+    if wanted in OUTBOX_NAMES:
+        return None
+    bare = wanted.lstrip("#@")
+    found: list[PlatformAccount] = []
+    if bare.isdigit():
+        found = [a for a in accounts if str(a.id) == bare]
+    if not found and not wanted.startswith("#"):
+        found = [a for a in accounts if a.handle.lstrip("@").lower() == bare]
+        if not found and "@" not in bare:  # "@me" for "@me@mastodon.social"
+            found = [a for a in accounts if a.handle.lstrip("@").lower().split("@")[0] == bare]
+        if not found:
+            kind = _platform_name(bare)
+            if kind is not None:
+                found = [a for a in accounts if a.platform == kind]
+                if not found:
+                    raise NotFound(
+                        f"You have no connected {platform_label(kind)} account. Connect one first "
+                        "(`studio account add`), or leave the account out to use the local outbox."
+                    )
+    if len(found) > 1:
+        raise _choice(found, f"{len(found)} of your accounts fit {name!r}")
+    if not found:
+        yours = ", ".join(f"{account_label(a)} (#{a.id})" for a in accounts)
+        raise NotFound(
+            f"No connected account {name!r}."
+            + (f" Yours: {yours}." if yours else " Connect one first (`studio account add`).")
+        )
+    chosen = found[0]
+    if chosen.state != "connected":
+        raise InputError(f"The account {account_label(chosen)} is {chosen.state}; connect it again first.")
+    return chosen
+
+
+def _platform_name(word: str) -> str | None:
+    if word in {"webhook", "webhooks", "hook"}:
+        return "webhook"
+    try:
+        return resolve_platform(word)
+    except ValueError:
+        return None
+
+
+def _choice(options: Sequence[PlatformAccount], what: str) -> AccountChoice:
+    one_platform = len({a.platform for a in options}) == 1
+    listed = "; ".join(
+        f"{a.handle if one_platform else account_label(a)} (say “via {a.handle}”)" for a in options
+    )
+    return AccountChoice(f"Which account should it go to? {what}: {listed}.", options)
 
 
 def create_post(
@@ -324,6 +406,42 @@ def next_free_slot(
 def _describe(run_at: datetime, tz: str) -> str:
     local = run_at.astimezone(zone(tz))
     return f"{local:%Y-%m-%d %H:%M} {local.tzname()} ({run_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC)"
+
+
+def zone_label(tz: str) -> str:
+    """A timezone as people say it: "New York time" for America/New_York, "UTC" for UTC."""
+    name = (tz or "UTC").strip()
+    if name.upper() in {"UTC", "ETC/UTC", "GMT", "ETC/GMT", "Z"}:
+        return "UTC"
+    place = name.rsplit("/", 1)[-1]
+    if "/" not in name or place.upper().startswith(("GMT", "UTC")):
+        return name
+    return f"{place.replace('_', ' ')} time"
+
+
+def local_label(run_at: datetime, tz: str, *, now: datetime | None = None) -> str:
+    """A time for a person, in the user's zone: "Tue 8 Dec, 09:00 New York time" (the year only when it is
+    not this year's)."""
+    local = run_at.astimezone(zone(tz))
+    year = f" {local.year}" if local.year != (now or _now()).astimezone(zone(tz)).year else ""
+    return f"{local:%a} {local.day} {local:%b}{year}, {local:%H:%M} {zone_label(tz)}"
+
+
+def draft_posts(
+    session: Session, *, user_id: str, draft_id: int, states: Sequence[PostState] = LIVE_STATES
+) -> list[ScheduledPost]:
+    """The user's posts of ``draft_id`` in ``states`` (by default the live ones: scheduled, publishing or
+    unconfirmed — each may still go out), soonest first."""
+    query = (
+        select(ScheduledPost)
+        .where(
+            ScheduledPost.user_id == user_id,
+            ScheduledPost.draft_id == draft_id,
+            col(ScheduledPost.state).in_([s.value for s in states]),
+        )
+        .order_by(col(ScheduledPost.run_at).nulls_last(), col(ScheduledPost.id))
+    )
+    return list(session.exec(query))
 
 
 # -- claims and outcomes (workers) ---------------------------------------------------------------------

@@ -11,12 +11,15 @@ from langgraph.types import Command, interrupt
 from agent.content.briefs import detect_platforms
 from agent.core import repo
 from agent.core.db import session_scope
+from agent.core.errors import StudioError
 from agent.graph.reply import compose_reply
 from agent.graph.state import StudioState
 from agent.graph.turn import message_text, turn_messages
 from agent.services.context import Context
 from agent.services.ingest import turn_inputs
+from agent.services.results import ErrorResult
 from tools import SENSITIVE_TOOLS
+from tools.approval import approval_question, propose
 
 
 def ingest(state: StudioState, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -77,14 +80,6 @@ async def after_plan(state: StudioState) -> Literal["approve", "tools", "respond
     return "respond"
 
 
-def approval_request(calls: list[dict[str, Any]]) -> dict[str, Any]:
-    actions = [{"tool": c["name"], "args": c["args"], "id": c["id"]} for c in calls]
-    described = "; ".join(
-        f"{a['tool']}({', '.join(f'{k}={v!r}' for k, v in a['args'].items())})" for a in actions
-    )
-    return {"type": "approval", "question": f"May I do this: {described}?", "actions": actions}
-
-
 def is_approved(decision: Any) -> tuple[bool, str]:
     """Accepts True/False, "approve"/"decline", or {"approved": bool, "note": str}."""
     if isinstance(decision, dict):
@@ -94,16 +89,42 @@ def is_approved(decision: Any) -> tuple[bool, str]:
     return bool(decision), ""
 
 
-def approve(state: StudioState, runtime: Runtime[Context]) -> Command[Literal["tools", "plan", "respond"]]:
+def approve(
+    state: StudioState, runtime: Runtime[Context]
+) -> Command[Literal["approve", "tools", "plan", "respond"]]:
     """Stop for the user's decision before a sensitive tool. Nothing here runs twice with side effects:
-    LangGraph re-runs this node from the top on resume, so all writes come after ``interrupt``."""
+    LangGraph re-runs this node from the top on resume, so all writes come after ``interrupt``.
+
+    Each call is checked first (:func:`tools.approval.propose`, read-only): one that cannot succeed is
+    refused at once, with no question. The question names what will happen — the draft, where it goes, the
+    resolved local time — and the call's arguments are pinned to exactly that before it is asked (one pass
+    back through this node), so an approval given later runs what the question said."""
     last = state["messages"][-1]
     assert isinstance(last, AIMessage)
+    ctx = runtime.context
     sensitive: list[dict[str, Any]] = [dict(c) for c in last.tool_calls if c["name"] in SENSITIVE_TOOLS]
-    approved, note = is_approved(interrupt(approval_request(sensitive)))
+    asked: dict[str, Any] = dict(last.response_metadata.get("asked") or {})  # the args before pinning
+    actions, refused = [], {}
+    for call in sensitive:
+        try:
+            actions.append(propose(ctx, call, asked.get(call["id"])))
+        except StudioError as exc:
+            refused[call["id"]] = str(exc)
+    after: Literal["plan", "respond"] = "respond" if state.get("action") else "plan"
+    if refused:
+        return Command(goto=after, update={"messages": _refusals(last, refused)})
+    pinned = {a.id: a.args for a in actions}
+    if any(c["args"] != pinned[c["id"]] for c in sensitive):
+        calls = [{**c, "args": pinned.get(str(c["id"]), c["args"])} for c in last.tool_calls]
+        kwargs = {k: v for k, v in last.additional_kwargs.items() if k != "tool_calls"}
+        meta = {**last.response_metadata, "asked": {c["id"]: c["args"] for c in sensitive} | asked}
+        update = last.model_copy(
+            update={"tool_calls": calls, "additional_kwargs": kwargs, "response_metadata": meta}
+        )
+        return Command(goto="approve", update={"messages": [update]})
+    approved, note = is_approved(interrupt(approval_question(actions)))
     if approved:
         return Command(goto="tools")
-    ctx = runtime.context
     with session_scope(ctx.services.engine) as session:
         for call in sensitive:
             repo.record_approval(
@@ -124,7 +145,28 @@ def approve(state: StudioState, runtime: Runtime[Context]) -> Command[Literal["t
         )
         for call in last.tool_calls
     ]
-    return Command(goto="respond" if state.get("action") else "plan", update={"messages": declined})
+    return Command(goto=after, update={"messages": declined})
+
+
+def _refusals(last: AIMessage, refused: dict[str, str]) -> list[ToolMessage]:
+    """The answers to a planned step with a call that cannot succeed: that call's error (as the tool itself
+    would give it), and no other call of the step runs either."""
+    messages = []
+    for call in last.tool_calls:
+        reason = refused.get(str(call["id"]))
+        if reason is None:
+            names = ", ".join(sorted({c["name"] for c in last.tool_calls if c["id"] in refused}))
+            reason = f"Not run: it was asked together with {names}, which cannot be done as asked."
+        messages.append(
+            ToolMessage(
+                content=reason,
+                tool_call_id=call["id"],
+                name=call["name"],
+                artifact=ErrorResult(message=reason).model_dump(mode="json"),
+                status="error",
+            )
+        )
+    return messages
 
 
 async def respond(state: StudioState, runtime: Runtime[Context]) -> dict[str, Any]:

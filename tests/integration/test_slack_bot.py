@@ -495,7 +495,8 @@ def test_slash_schedule_stops_for_approval_and_the_approve_button_resumes_it(
     asked = fake.wait_for("response_url", 2)[1].args
     (actions,) = [b for b in asked["blocks"] if b["type"] == "actions"]
     approve = next(e for e in actions["elements"] if blocks.read_value(e["value"]).get("a") is True)
-    assert "schedule_post" in asked["text"]
+    assert asked["text"].startswith("Schedule draft #")  # the question in words, not the tool call
+    assert "09:00 UTC, to the local outbox" in asked["text"]
 
     interaction(
         bot,

@@ -231,8 +231,8 @@ async def test_a_user_cannot_touch_another_users_draft(llm_studio: Studio, model
         AIMessage("", tool_calls=[call("approve_draft", "s2", draft_id=draft_id)]),
         AIMessage("done"),
     ]
-    await llm_studio.run_turn(user_id=intruder, thread_id="t10", text="tag and approve that draft")
-    result = await llm_studio.run_turn(user_id=intruder, thread_id="t10", resume=True)
+    result = await llm_studio.run_turn(user_id=intruder, thread_id="t10", text="tag and approve that draft")
+    assert result.approval is None  # refused before asking: the draft is not the intruder's
     assert result.drafts == []
     with session_scope(engine) as session:
         draft = repo.get_draft(session, user_id=owner, draft_id=draft_id)

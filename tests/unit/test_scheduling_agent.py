@@ -63,15 +63,19 @@ async def test_schedule_this_for_tomorrow_9am_asks_then_queues_at_the_right_inst
 
     paused = await studio.run_turn(user_id=uid, thread_id="s1", text="schedule this for tomorrow 9am")
     assert paused.approval is not None
-    assert paused.approval["actions"][0] == {
-        "tool": "schedule_post",
-        "args": {"draft_id": draft_id, "when": "tomorrow 9am"},
-        "id": paused.approval["actions"][0]["id"],
-    }
+    [action] = paused.approval["actions"]
+    assert action["tool"] == "schedule_post" and action["when"] == "tomorrow 9am"
+    # what runs once approved is pinned: the instant the question names, and the outbox it names
+    [at] = expected
+    local = at.astimezone(zone("America/New_York"))
+    assert action["args"] == {"draft_id": draft_id, "when": local.isoformat(), "account": "outbox"}
+    assert paused.approval["question"] == (
+        f"Schedule draft #{draft_id} (X) for {local:%a} {local.day} {local:%b}, 09:00 New York time, "
+        "to the local outbox (no X account is connected)?"
+    )
     assert queue(studio, uid) == []  # nothing happens before the user says yes
 
     done = await studio.run_turn(user_id=uid, thread_id="s1", resume={"approved": True})
-    expected |= tomorrow_9am("America/New_York")
     assert done.tools == ["schedule_post"]
     [post] = queue(studio, uid)
     assert post.state == "scheduled" and post.draft_id == draft_id

@@ -33,6 +33,7 @@ TIME_BLOCK, TIME_INPUT = "time", "time"
 SECTION_CHARS = 2900  # a section's text may hold 3000
 MAX_BLOCKS = 50
 MAX_DRAFT_PREVIEWS = 10
+MAX_APPROVAL_PREVIEWS = 5
 MAX_FALLBACK_CHARS = 3500
 EDIT_MAX_CHARS = 3000  # the most a plain-text input holds
 
@@ -151,9 +152,14 @@ def draft_actions(draft: DraftView, thread_id: str) -> list[dict[str, Any]]:
 
 
 def approval_blocks(approval: dict[str, Any], thread_id: str) -> list[dict[str, Any]]:
+    """The question (what will happen, to which draft, where and when), the start of each draft it acts on,
+    and Approve / Decline."""
     question = str(approval.get("question") or "May I go ahead?")
+    actions = [a for a in approval.get("actions") or [] if isinstance(a, dict)]
+    previews = list(dict.fromkeys(str(a["preview"]) for a in actions if a.get("preview")))
     return [
         section(":raised_hand: " + mrkdwn(question)),
+        *(context("“" + mrkdwn(preview) + "”") for preview in previews[:MAX_APPROVAL_PREVIEWS]),
         {
             "type": "actions",
             "block_id": "approval",

@@ -99,7 +99,9 @@ async def resume_chat(thread: ThreadDict) -> None:
         log.exception("Could not read the state of thread %s on resume.", thread.get("id"))
         return
     if pending.approval:
-        await cl.Message(content=pending.reply, actions=turns.approval_buttons(turns.LATER_ACTION)).send()
+        await cl.Message(
+            content=turns.approval_text(pending), actions=turns.approval_buttons(turns.LATER_ACTION)
+        ).send()
 
 
 @cl.on_settings_update

@@ -81,6 +81,14 @@ class ToolSteps:
         return step
 
 
+def approval_text(result: TurnResult) -> str:
+    """The pending approval's question, then the start of each draft it acts on (quoted)."""
+    actions = [a for a in (result.approval or {}).get("actions") or [] if isinstance(a, dict)]
+    previews = list(dict.fromkeys(str(a["preview"]) for a in actions if a.get("preview")))
+    quoted = "".join(f"\n\n> {preview}" for preview in previews[:5])
+    return result.reply + quoted
+
+
 def approval_buttons(name: str) -> list[cl.Action]:
     return [
         cl.Action(name=name, payload={"approved": True}, label="Approve", icon="check"),
@@ -95,11 +103,11 @@ async def deliver(result: TurnResult, *, user_id: str, thread: str, steps: ToolS
             await show_result(result, user_id)
             return
         answer = await cl.AskActionMessage(
-            content=result.reply, actions=approval_buttons(ANSWER_ACTION), timeout=APPROVAL_TIMEOUT_S
+            content=approval_text(result), actions=approval_buttons(ANSWER_ACTION), timeout=APPROVAL_TIMEOUT_S
         ).send()
         if answer is None:
             await cl.Message(
-                content="Still waiting for your decision: " + result.reply,
+                content="Still waiting for your decision: " + approval_text(result),
                 actions=approval_buttons(LATER_ACTION),
             ).send()
             return

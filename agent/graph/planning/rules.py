@@ -82,6 +82,27 @@ _RESCHEDULE = re.compile(
 )
 _DRAFT_REF = re.compile(r"(?:\bdraft\s*#?\s*|#\s*)(?P<id>\d+)|\b(?:this|it|that)\b", re.IGNORECASE)
 _SCHEDULING_INTENTS = frozenset({"schedule", "publish_now", "queue", "cancel_post", "reschedule"})
+# The account a post goes through: "via hook1", "through my webhook", "using account #3", "on my Mastodon",
+# "to @me@mastodon.social", "with the hook1 account", "to the outbox". After "on"/"to"/"with" only a
+# publishing platform, an @handle or the word "account" counts ("on friday" is a time, "on instagram" is the
+# draft's own platform).
+_NAME = r"[@#]?\w[\w.\-]*(?:@\w[\w.\-]*)?"
+_ACCOUNT = re.compile(
+    rf"\s*\b(?:via|through|using)\s+(?:my\s+|our\s+|the\s+)?(?:account\s+)?(?P<via>{_NAME})(?:\s+account\b)?"
+    r"|\s*\b(?:on|to|with|in)\s+(?:my\s+|our\s+|the\s+)?"
+    r"(?:(?P<platform>mastodon|bluesky|bsky|webhook|(?:local\s+)?outbox)\b(?:\s+account\b)?"
+    rf"|account\s+(?P<account>{_NAME})|(?P<named>{_NAME})\s+account\b|(?P<handle>@{_NAME}))",
+    re.IGNORECASE,
+)
+
+
+def split_account(text: str) -> tuple[str, str | None]:
+    """The request without its account phrase, and the account it names (None: not named)."""
+    match = _ACCOUNT.search(text)
+    if match is None:
+        return text, None
+    name = next(g for g in match.group("via", "platform", "account", "named", "handle") if g)
+    return text[: match.start()] + text[match.end() :], name.rstrip(".,;:!?")
 
 
 _REMEMBER = re.compile(
@@ -286,6 +307,10 @@ class RulesPlanner:
         return self._scheduling_calls(intent, text, ctx)
 
     def _scheduling_calls(self, intent: Intent, text: str, ctx: Context) -> list[dict[str, Any]]:
+        account: dict[str, str] = {}
+        if intent in (Intent.SCHEDULE, Intent.PUBLISH_NOW):
+            text, name = split_account(text)
+            account = {"account": name} if name else {}
         if intent is Intent.QUEUE:
             return [call("list_queue")]
         if intent is Intent.CANCEL_POST and (m := _CANCEL_POST.match(text)):
@@ -294,14 +319,14 @@ class RulesPlanner:
             return [call("reschedule_post", post_id=int(m["id"]), when=m["when"].strip(" .!?"))]
         if intent is Intent.PUBLISH_NOW and (m := _PUBLISH_NOW.match(text)):
             draft_id = self._draft_ref(m["rest"] or "", ctx)
-            return [call("publish_now", draft_id=draft_id)] if draft_id else []
+            return [call("publish_now", draft_id=draft_id, **account)] if draft_id else []
         if intent is Intent.SCHEDULE and (m := _SCHEDULE.match(text)):
             rest = m["rest"] or ""
             ref = _DRAFT_REF.search(rest)
             draft_id = self._draft_ref(rest, ctx)
             when = rest[ref.end() :] if ref else rest
             when = re.sub(r"^\s*(?:for|at|on|to)\s+", "", when.strip()).strip(" .!?")
-            return [call("schedule_post", draft_id=draft_id, when=when)] if draft_id else []
+            return [call("schedule_post", draft_id=draft_id, when=when, **account)] if draft_id else []
         return []
 
     @staticmethod
