@@ -294,7 +294,7 @@ async def _ask(
                 on_event=outcomes,
             )
         else:
-            result = await studio.result(thread_id=thread_id)
+            result = await studio.result(thread_id=thread_id, user_id=user_id)
             if not result.approval and approve is not None:
                 raise StudioError("There is nothing waiting for your approval in this conversation.")
         if result.approval:

@@ -247,9 +247,11 @@ class Studio:
         if owner is not None and owner != user_id:
             raise NotFound("No such conversation.")  # another user's thread: we do not say whose
 
-    async def result(self, *, thread_id: str) -> TurnResult:
-        """The latest turn of a thread, as a :class:`TurnResult` (pending approval included)."""
+    async def result(self, *, thread_id: str, user_id: str) -> TurnResult:
+        """The latest turn of one of the user's threads, as a :class:`TurnResult` (pending approval included);
+        another user's thread is "not found"."""
         snapshot = await self.graph.aget_state({"configurable": {"thread_id": thread_id}})
+        self._check_owner(snapshot.metadata, user_id)
         pending = snapshot.interrupts[0].value if snapshot.interrupts else None
         values = snapshot.values
         return self._turn_result(values.get("messages", []), pending, thread_id, values.get("assets") or [])

@@ -138,3 +138,17 @@ def test_account_add_list_remove_keeps_the_token_out_of_sight(data_dir: Path) ->
     assert b"tok-secret-123" not in (data_dir / "studio.db").read_bytes()  # encrypted at rest
     assert studio(data_dir, "account", "remove", "a@example.com", "1").returncode == 0
     assert "#1" not in studio(data_dir, "account", "list", "a@example.com").stdout
+
+
+def test_another_users_thread_is_not_found_from_the_command_line(data_dir: Path) -> None:
+    """`studio ask --thread T --approve` read thread T whoever owned it (its drafts, its pending approval)."""
+    alice = ("--user", "alice@example.com")
+    draft = ask_json(data_dir, "write an Instagram caption about our oat latte", *alice)["drafts"][0]
+    pending = ask_json(data_dir, f"schedule draft #{draft['id']} for tomorrow 9am", *alice)
+    assert pending["approval"] is not None
+    proc = studio(
+        data_dir, "ask", "--json", "--thread", pending["thread_id"], "--approve", "--user", "bob@example.com"
+    )
+    assert proc.returncode == 1 and json.loads(proc.stdout) == {"error": "No such conversation."}
+    done = ask_json(data_dir, "--thread", pending["thread_id"], "--approve", *alice)
+    assert done["tools"] == ["schedule_post"]  # still Alice's to approve: Bob's attempt changed nothing

@@ -65,7 +65,7 @@ def tomorrow_9am_label() -> tuple[datetime, str]:
 
 async def ask(studio: Studio, uid: str, thread: str, text: str) -> Any:
     result = await studio.run_turn(user_id=uid, thread_id=thread, text=text)
-    pending = await studio.result(thread_id=thread)
+    pending = await studio.result(thread_id=thread, user_id=uid)
     return result, pending.approval
 
 
