@@ -92,7 +92,7 @@ async def resume_chat(thread: ThreadDict) -> None:
     again and, if an approval was left open, the buttons to answer it."""
     await chat_settings.start_session()
     try:
-        pending = await studio().result(thread_id=auth.thread_id())
+        pending = await studio().result(thread_id=auth.thread_id(), user_id=await auth.current_user_id())
     except StudioError:
         return
     except Exception:
