@@ -1157,7 +1157,7 @@ def _language(text: str, detect: Callable[[str], tuple[str | None, float]] | Non
         "fr": r"\b(mon|ma|mes|cet|cette|quel|quelle|fera|demain|resume|lignes|quelques|connecte|transforme|vocale|je|nous|vous|c'est|dans|aussi|tres|peux|stp|svp|ce|mais|quoi|sers|salut|combien|vues|aider|valide|montre|prevu|semaine|ecris|ecrivez|redige|une|pour|sur|nos|notre|nouveau|nouvelle|avec|des|les|du|s'il te plait|je veux|legende|brouillon|pourquoi|comment|ca|tu|sais|faire|rends|donne-moi|moi|le|la|est|fait|qu'est-ce)\b",
         "de": r"\b(lief|so|schlecht|warum|welche|passen|zu|diesem|bild|auf|merk|dir|dass|wir|montags|haben|geschlossen|gibts|nix|leute|morgen|nicht|ein|auch|noch|vom|zum|beim|im|losch|hat|sich|erledigt|plan|steht|diese|woche|alles|an|brauch|hier|mein|vergleich|schreib|schreibe|einen|eine|fur|uber|unser|unsere|neuen|neue|mit|und|der|die|das|bitte|ich|zeig|mir|meine|mach|entwurf|fasse|diesen|aus|zusammen|ist|was|wie|kannst|du)\b",
         "pt": r"\b(o que|faz|fazer|tempo|amanha|vai|estar|apaga|regra|oi|nao|tambem|aos|pelo|pela|seu|sua|meus|minhas|obrigado|agora|ja|posta|tem|agendado|semana|que vem|falei|teve|tao|pouco|engajamento|ajuda|montar|planilha|gastos|previsao|daqui|frente|termina|beijos|descreve|imagem|leitor|tela|escreva|escreve|uma|para|sobre|nosso|nossa|novo|nova|com|dos|das|por favor|quero|legenda|deixa|rascunho|mais|lembra|quais|uso|pra|pro|essa|esse|isso|fechamos|reescreve|num|tom|voce|vc|meu|minha|da|do)\b",
-        "it": r"\b(mi|aiuti|redditi|che|sono|questo|questa|anche|non|gli|nel|alla|domani|tempo|voto|dai|conviene|pubblicare|approvo|vai|programma|ricetta|quanti|ho|preso|perche|andato|ieri|avevo|detto|elimina|regola|numero|confronta|quello|calcola|si|scrivi|scrivere|una|per|sul|sulla|nostro|nostra|nuovo|nuova|con|della|del|per favore|voglio|didascalia|approva|bozza|fammi|coda|ciao|cosa|sai|fare|riassumi|vocale|dimmi|rendi|piu|di|su|tutti|fino|sconto|dei|delle|il|mio|mia)\b",
+        "it": r"\b(dalle|alle|dal|nella|nelle|mi|aiuti|redditi|che|sono|questo|questa|anche|non|gli|nel|alla|domani|tempo|voto|dai|conviene|pubblicare|approvo|vai|programma|ricetta|quanti|ho|preso|perche|andato|ieri|avevo|detto|elimina|regola|numero|confronta|quello|calcola|si|scrivi|scrivere|una|per|sul|sulla|nostro|nostra|nuovo|nuova|con|della|del|per favore|voglio|didascalia|approva|bozza|fammi|coda|ciao|cosa|sai|fare|riassumi|vocale|dimmi|rendi|piu|di|su|tutti|fino|sconto|dei|delle|il|mio|mia)\b",
         "en": r"\b(write|a|an|the|for|about|our|new|with|please|give|me|make|can|you|and|of|to|my|rate|draft|show|what|how|more|this|it|is)\b",
     }
     scores = {lang: len(re.findall(p, folded)) for lang, p in hints.items()}
@@ -1185,7 +1185,7 @@ _CALENDAR_WORDS = {
     "pt": r"\b(segunda-feira|terca-feira|quarta-feira|quinta-feira|sexta-feira|janeiro|fevereiro|marco|maio|junho|"
     r"julho|setembro|outubro|novembro|dezembro)\b",
     "it": r"\b(lunedi|martedi|mercoledi|giovedi|venerdi|sabato|domenica|gennaio|febbraio|aprile|maggio|giugno|"
-    r"luglio|settembre|ottobre|dicembre|dalle|alle|dal|nella|nelle)\b",
+    r"luglio|settembre|ottobre|dicembre)\b",
 }
 
 

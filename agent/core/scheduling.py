@@ -663,17 +663,6 @@ def load_rows(engine: Engine, ids: Sequence[int]) -> list[PostRow]:
     return sorted((_post_row(r) for r in rows), key=lambda p: p.id)
 
 
-def rows_in_state(
-    engine: Engine, state: PostState, *, limit: int = 50, before: datetime | None = None
-) -> list[PostRow]:
-    query = sa.select(_T.c.id).where(_T.c.state == state.value)
-    if before is not None:
-        query = query.where(_T.c.updated_at <= before)
-    with engine.connect() as conn:
-        ids = [r.id for r in conn.execute(query.order_by(_T.c.id).limit(limit))]
-    return load_rows(engine, ids)
-
-
 def unconfirmed_due(engine: Engine, *, now: datetime, limit: int = 50, per_user: int = 10) -> list[PostRow]:
     """Unconfirmed posts whose check is due, the longest waiting first, at most ``per_user`` of one user's: a
     user's many posts that cannot be checked yet never keep another user's post from being checked."""

@@ -542,18 +542,14 @@ class Dispatcher:
         return done
 
     def _check_later(self, row: sched.PostRow, problem: str, *, never: bool) -> None:
-        now = self.clock()
-        if never:
-            check_at, message = (
-                None,
-                (
-                    f"Cannot confirm whether it was published: {problem} Check the target, then send it again "
-                    "(the same idempotency key: a receiver that drops repeats shows it once) or cancel it."
-                ),
-            )
-        else:
-            wait = min(self.policy.backoff_max_s, self.policy.sweep_interval_s * 2**row.checks)
-            check_at = now + timedelta(seconds=wait * (0.9 + 0.2 * self.rng.random()))
+        check_at: datetime | None = None
+        message = (
+            f"Cannot confirm whether it was published: {problem} Check the target, then send it again (the "
+            "same idempotency key: a receiver that drops repeats shows it once) or cancel it."
+        )
+        if not never:  # the same backoff as a retried send, counted in checks
+            wait = self.policy.retry_delay(row.checks + 1, None, self.rng)
+            check_at = self.clock() + timedelta(seconds=wait)
             message = f"Cannot confirm whether it was published yet: {problem} Checking again at {check_at:%H:%M} UTC."
         with self.engine.begin() as conn:
             conn.execute(

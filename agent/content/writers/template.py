@@ -16,7 +16,7 @@ from typing import Any
 import prompts
 from agent.content.emoji import fitting_emoji
 from agent.content.optimize.improve import ab_variants, improve_post
-from agent.content.understand import facts_in, fold, guess_language
+from agent.content.understand import facts_in, fold, guess_language, subject_cues
 from agent.content.writers.base import (
     AltTextRequest,
     AltTextResult,
@@ -90,9 +90,6 @@ def _sentence_language(code: str | None) -> tuple[str, str | None]:
         f"The template writer writes English, Spanish, French, German, Portuguese and Italian; a language "
         f"model is needed to write in {language_name(language)}."
     )
-
-
-_STATEMENT = re.compile(r"(?:that|que|qu'|dass|che)\s*(?=\w)", re.IGNORECASE)
 
 
 def _hook_kind(tone: str | None, text: str) -> str:
@@ -243,11 +240,10 @@ class TemplateWriter:
         if voice.emoji_allowed:
             found = fitting_emoji(f"{subject} {request.brief} {request.details} {' '.join(request.facts)}")
             emoji = f" {found[0]}" if found else ""
-        statement = _STATEMENT.match(
-            subject
-        )  # "announcing that Maria Lopez joins us": no "Introducing that…"
+        # "announcing that Maria Lopez joins us": said as a statement, not "Introducing that Maria…"
+        statement = subject_cues().statement.match(fold(subject))
         if statement and len(subject.split()) > 3:
-            subject = subject[statement.end() :]
+            subject = subject[statement.end() :].lstrip()
         kind = (
             "news"
             if statement and len(subject.split()) > 2

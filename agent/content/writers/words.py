@@ -88,12 +88,17 @@ GENERIC = frozenset(
 )
 
 
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 _ELISION = re.compile(r"^(?:l|d|qu|j|n|s|c|m|t|dell|nell|all|sull|dall|un)['’]", re.IGNORECASE)
 
 
+def _word(token: str) -> str:
+    """A token lower-cased, without a French or Italian elision ("qu'on" -> "on", "l'estate" -> "estate")."""
+    return _ELISION.sub("", token.lower())
+
+
 def words(text: str) -> list[str]:
-    """Lower-case words; a French or Italian elision goes ("qu'on" -> "on", "l'estate" -> "estate")."""
-    return [_ELISION.sub("", w.lower()) for w in re.findall(r"[^\W_]+(?:['’][^\W_]+)?", text)]
+    return [_word(w) for w in _TOKEN.findall(text)]
 
 
 def keywords(text: str) -> list[str]:
@@ -111,9 +116,6 @@ def clean_tag(tag: str) -> str:
 
 def _camel(tag: str) -> str:
     return tag[:1].upper() + tag[1:]
-
-
-_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 
 
 def _names(text: str) -> list[str]:
@@ -142,7 +144,7 @@ def _first_phrase(text: str) -> list[str]:
     run: list[str] = []
     end = -1
     for m in _TOKEN.finditer(text):
-        w = _ELISION.sub("", m.group().lower())
+        w = _word(m.group())
         content = not stopword(w) and len(w) > 1 and not w.isdigit()
         if content and run and text[end : m.start()] in (" ", "-"):
             run.append(w)
