@@ -81,6 +81,19 @@ def pg_url() -> Iterator[str]:
 
 
 @pytest.fixture
+def pg_engine(pg_url: str) -> Iterator[Any]:
+    """An engine on that fresh PostgreSQL database, migrated."""
+    from agent.core.db import make_engine
+    from agent.core.migrate import upgrade
+    from agent.core.settings import normalize_db_url
+
+    eng = make_engine(normalize_db_url(pg_url))
+    upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
 def user_id(engine: Any) -> str:
     from agent.core import repo
     from agent.core.db import session_scope

@@ -13,13 +13,17 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from pytest_httpserver import HTTPServer
+from sqlmodel import col
 from werkzeug import Request, Response
 
+from agent.core.models import PostTransition
 from integrations.publishers.webhook import verify_signature
 
 ROOT = Path(__file__).parents[2]
@@ -230,3 +234,23 @@ class HungRedis:
         for sock in [self._server, *self._conns]:
             with contextlib.suppress(OSError):
                 sock.close()
+
+
+def _claim_reasons(engine: Any, ids: Sequence[int] | None) -> list[tuple[int, str]]:
+    query = sa.select(PostTransition.post_id, PostTransition.reason).where(
+        PostTransition.to_state == "publishing"
+    )
+    if ids is not None:
+        query = query.where(col(PostTransition.post_id).in_(list(ids)))
+    with engine.connect() as conn:
+        return [(r.post_id, r.reason) for r in conn.execute(query)]
+
+
+def claims(engine: Any, ids: Sequence[int] | None = None) -> Counter[int]:
+    """How many times each post (of ``ids``, or all) was claimed."""
+    return Counter(post_id for post_id, _ in _claim_reasons(engine, ids))
+
+
+def claimers(engine: Any, ids: Sequence[int] | None = None) -> Counter[str]:
+    """How many claims (of ``ids``' posts, or all) each worker made ("claimed by W (attempt n)")."""
+    return Counter(reason.split(" by ", 1)[1].split()[0] for _, reason in _claim_reasons(engine, ids))

@@ -18,9 +18,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from agent.core.db import async_url, make_engine
+from agent.core.db import async_url
 from agent.core.migrate import alembic_config, current_revision, head_revision, upgrade
-from agent.core.settings import normalize_db_url
 
 pytestmark = pytest.mark.integration
 
@@ -38,14 +37,6 @@ def chainlit_app_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
         os.environ.pop("CHAINLIT_APP_ROOT", None)
     else:
         os.environ["CHAINLIT_APP_ROOT"] = previous
-
-
-@pytest.fixture
-def pg_engine(pg_url: str) -> Iterator[sa.Engine]:
-    engine = make_engine(normalize_db_url(pg_url))
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

@@ -20,17 +20,17 @@ from cryptography.fernet import Fernet
 
 from agent.core import repo
 from agent.core import scheduling as sched
-from agent.core.db import make_engine, session_scope
-from agent.core.migrate import upgrade
+from agent.core.db import session_scope
 from agent.core.models import PostTransition, ScheduledPost
 from agent.core.security import CredentialBox
-from agent.core.settings import normalize_db_url
 from agent.services.dispatcher import DefaultPublishers, Dispatcher, DispatchPolicy
 from integrations.locks import LocalLock, PgAdvisoryLock, RedisLock
 from tests.conftest import REDIS_URL
 from tests.integration.sched_support import (
     FakeWebhookReceiver,
     PrivateRedis,
+    claimers,
+    claims,
     start_worker,
     stop_workers,
     threaded_httpserver,
@@ -207,14 +207,6 @@ async def test_timeout_after_accept_is_unconfirmed_then_reconciled_without_dupli
 # -- worker processes on PostgreSQL ------------------------------------------------------------------------
 
 
-@pytest.fixture
-def pg_engine(pg_url: str) -> Iterator[Any]:
-    eng = make_engine(normalize_db_url(pg_url))
-    upgrade(eng)
-    yield eng
-    eng.dispose()
-
-
 def pg_user(engine: Any) -> str:
     with session_scope(engine) as session:
         return repo.create_user(session, email="workers@example.com").id
@@ -229,14 +221,6 @@ def count_state(engine: Any, state: str) -> int:
         )
 
 
-def claims_per_post(engine: Any) -> Counter[int]:
-    with engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(PostTransition.post_id).where(PostTransition.to_state == "publishing")
-        ).all()
-    return Counter(r.post_id for r in rows)
-
-
 def test_three_worker_processes_publish_each_post_exactly_once(
     pg_engine: Any, pg_url: str, tmp_path: Path
 ) -> None:
@@ -248,7 +232,7 @@ def test_three_worker_processes_publish_each_post_exactly_once(
         assert wait_for(lambda: count_state(pg_engine, "published") == len(ids), timeout=300)
     finally:
         stop_workers(procs)
-    assert claims_per_post(pg_engine) == Counter(dict.fromkeys(ids, 1))
+    assert claims(pg_engine) == Counter(dict.fromkeys(ids, 1))
     with pg_engine.connect() as conn:
         reasons = conn.execute(
             sa.select(PostTransition.reason).where(PostTransition.to_state == "published")
@@ -405,17 +389,11 @@ def test_a_batch_larger_than_the_concurrency_with_slow_answers_publishes_each_po
         time.sleep(3)  # long enough for a late duplicate to arrive
     finally:
         stop_workers(procs)
-    with pg_engine.connect() as conn:
-        reasons = conn.execute(
-            sa.select(PostTransition.reason).where(PostTransition.to_state == "publishing")
-        ).scalars()
-        claimed_by = Counter(r.split(" by ", 1)[1].split()[0] for r in reasons)
-    assert claimed_by["big-batch"] >= 50, (
-        claimed_by
-    )  # one worker held a batch far larger than its concurrency
+    by = claimers(pg_engine)
+    assert by["big-batch"] >= 50, by  # one worker held a batch far larger than its concurrency
     assert receiver.count() == len(ids)
     assert all(len(copies) == 1 for copies in receiver.received.values())
-    assert claims_per_post(pg_engine) == Counter(dict.fromkeys(ids, 1))  # no claim expired and was retaken
+    assert claims(pg_engine) == Counter(dict.fromkeys(ids, 1))  # no claim expired and was retaken
 
 
 def test_one_users_unverifiable_posts_do_not_starve_another_users_post(

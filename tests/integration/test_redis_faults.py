@@ -29,15 +29,15 @@ from sqlmodel import col
 
 from agent.core import repo
 from agent.core import scheduling as sched
-from agent.core.db import make_engine, session_scope
-from agent.core.migrate import upgrade
+from agent.core.db import session_scope
 from agent.core.models import PostTransition, RateLimitHit, ScheduledPost
 from agent.core.security import CredentialBox
-from agent.core.settings import normalize_db_url
 from tests.integration.sched_support import (
     FakeWebhookReceiver,
     HungRedis,
     PrivateRedis,
+    claimers,
+    claims,
     free_port,
     start_worker,
     stop_workers,
@@ -62,14 +62,6 @@ def receiver() -> Iterator[FakeWebhookReceiver]:
     yield FakeWebhookReceiver(server, SECRET)
     server.clear()
     server.stop()
-
-
-@pytest.fixture
-def pg_engine(pg_url: str) -> Iterator[Any]:
-    eng = make_engine(normalize_db_url(pg_url))
-    upgrade(eng)
-    yield eng
-    eng.dispose()
 
 
 @dataclass
@@ -131,30 +123,9 @@ def states(engine: Any, r: Round) -> Counter[str]:
 def settled(engine: Any, r: Round, claims_each: int = 1) -> bool:
     s = states(engine, r)
     return (
-        s["published"] + s["deferred"] == POSTS and min(claims(engine, r).values(), default=0) >= claims_each
+        s["published"] + s["deferred"] == POSTS
+        and min(claims(engine, r.ids).values(), default=0) >= claims_each
     )
-
-
-def claims(engine: Any, r: Round) -> Counter[int]:
-    with engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(PostTransition.post_id).where(
-                PostTransition.to_state == "publishing",
-                col(PostTransition.post_id).in_(r.ids),
-            )
-        ).scalars()
-        return Counter(rows)
-
-
-def claimed_by(engine: Any, r: Round) -> Counter[str]:
-    with engine.connect() as conn:
-        reasons = conn.execute(
-            sa.select(PostTransition.reason).where(
-                PostTransition.to_state == "publishing",
-                col(PostTransition.post_id).in_(r.ids),
-            )
-        ).scalars()
-        return Counter(x.split(" by ", 1)[1].split()[0] for x in reasons)
 
 
 def lateness(engine: Any, r: Round) -> list[float]:
@@ -219,7 +190,7 @@ def run_round(
     late = lateness(engine, r)
     print(
         f"\n{name}: {states(engine, r)['published']} of {POSTS} published (limit {LIMIT}/h), "
-        f"claims by {dict(claimed_by(engine, r))}, lateness p50 {p(late, 50):.2f}s p99 {p(late, 99):.2f}s"
+        f"claims by {dict(claimers(engine, r.ids))}, lateness p50 {p(late, 50):.2f}s p99 {p(late, 99):.2f}s"
     )
     return r, late
 
@@ -236,7 +207,7 @@ def assert_limit_held(engine: Any, receiver: FakeWebhookReceiver, r: Round) -> N
             )
         ).scalars()
         assert set(attempts) == {0}  # waiting for the limit is not a failed attempt
-    assert len(claimed_by(engine, r)) >= 2  # the budget was shared by several workers
+    assert len(claimers(engine, r.ids)) >= 2  # the budget was shared by several workers
 
 
 def test_redis_at_a_closed_port_the_account_limit_holds_across_workers_and_restarts(
@@ -280,7 +251,7 @@ def _reclaimed(engine: Any, r: Round) -> bool:
                 )
             ).scalars()
         )
-    counts = claims(engine, r)
+    counts = claims(engine, r.ids)
     return len(deferred) == POSTS - LIMIT and all(counts[i] >= 2 for i in deferred)
 
 
