@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from agent.content.brief import Brief, Constraints
 from agent.content.grounding import Report, check, repair
 from agent.content.text import sentences
-from agent.content.understand import body_of, facts_in, fold, parse
+from agent.content.understand import body_of, facts_in, fold, parse, subject_cues
 from agent.content.writers.base import (
     CaptionRequest,
     ScriptRequest,
@@ -63,23 +63,24 @@ _REQUEST_LEAD = re.compile(
 )
 
 
-# what follows the ask in "fais un post instagram pour annoncer qu'on ouvre …": the post's subject
-_AFTER_ASK = re.compile(
-    r"^\W*(?:(?:to|for|about|on|para|pour|um|per|por|sobre|sur|uber|su|de|du|di|"
-    r"announce|announcing|promote|share|anunciar|annoncer|ankundigen|anzukundigen|annunciare|divulgar|"
-    r"promocionar|promouvoir|bewerben|promuovere|zu)\b\W*)+",
-    re.IGNORECASE,
-)
-
-
 def without_instruction(subject: str) -> str:
     """A subject with the ask it was cut with removed ("fais un post instagram pour annoncer qu'on ouvre une
-    boutique" -> "qu'on ouvre une boutique"); empty when nothing but the ask is left."""
-    asks = list(_INSTRUCTION.finditer(fold(subject)))
+    boutique" -> "qu'on ouvre une boutique"); empty when nothing but the ask is left. What follows the ask's
+    last word is read with the parser's purpose and connector words (prompts/understanding.toml)."""
+    folded = fold(subject)
+    asks = list(_INSTRUCTION.finditer(folded))
     if not asks:
         return subject
-    rest = _AFTER_ASK.sub("", subject[asks[-1].end() :])
-    return rest.strip(" .!?,;:\"'«»“”")
+    sc, start = subject_cues(), asks[-1].end()
+    while True:
+        start += len(folded[start:]) - len(folded[start:].lstrip(" ,;:.!?-–—"))
+        lead = sc.purpose.match(folded, start) or sc.connector.match(folded, start)
+        if lead is None or lead.end() == start:
+            break
+        start = lead.end()
+    if around := sc.purpose_around.match(folded, start):  # "um | unseren Flohmarkt | anzukündigen"
+        return subject[around.start(1) : around.end(1)].strip(" .!?,;:\"'«»“”")
+    return subject[start:].strip(" .!?,;:\"'«»“”")
 
 
 SIDE_CLAUSE_WORDS = 6
@@ -208,6 +209,13 @@ def write_caption(
     if report.ok:
         drafted.passed = report.passed
         return drafted
+    cleaned = without_instruction(request.subject)
+    echoed = "no instruction echo" in report.failed
+    if writer.name == TemplateWriter.name and echoed and cleaned and cleaned != request.subject:
+        # the ask was read as the subject: written again about what follows it, before a repair could drop the
+        # sentence the subject is in and leave only the call to action
+        again = request.model_copy(update={"subject": cleaned})
+        return write_caption(writer, again, r, constraints=constraints, sources=sources, detect=detect)
     fixed = repair(text, report, constraints)
     fixed_report = _checked(fixed, tags, request, constraints, sources, detect)
     if fixed_report.ok or (writer.name == TemplateWriter.name and not set(fixed_report.failed) & set(_FATAL)):
@@ -218,10 +226,6 @@ def write_caption(
         )
         return drafted
     if writer.name == TemplateWriter.name:  # nothing more honest to fall back to
-        cleaned = without_instruction(request.subject)
-        if "no instruction echo" in fixed_report.failed and cleaned and cleaned != request.subject:
-            again = request.model_copy(update={"subject": cleaned})  # the ask was read as the subject
-            return write_caption(writer, again, r, constraints=constraints, sources=sources, detect=detect)
         drafted.passed, drafted.failed = fixed_report.passed, fixed_report.failed
         return drafted
     template = TemplateWriter()

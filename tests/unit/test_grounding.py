@@ -170,3 +170,16 @@ def test_a_new_thread_asks_for_its_points_instead_of_splitting_some_draft() -> N
         latest_visual_asset=lambda: None,
     )
     assert calls[0]["name"] == "split_thread" and calls[0]["args"]["draft_id"] == 4
+
+
+def test_an_ask_read_as_the_subject_is_cut_before_a_repair_can_leave_only_the_call_to_action() -> None:
+    """German nouns are capitalised: the hook "Ein Blick auf schreib einen Instagram-Beitrag …" failed the fact
+    check too, and the repair dropped the whole sentence, leaving "Speicher dir das für später." as the post."""
+    drafted = _draft(
+        "schreib einen Instagram-Beitrag um unseren Hofladen am Samstag ab 9 Uhr anzukündigen", "instagram"
+    )
+    assert "unseren Hofladen am Samstag ab 9 Uhr" in drafted.text
+    assert "schreib einen" not in drafted.text.lower() and "no instruction echo" in drafted.passed
+    assert (
+        without_instruction("schreib einen Beitrag um unseren Flohmarkt anzukündigen") == "unseren Flohmarkt"
+    )
